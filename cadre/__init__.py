@@ -1,0 +1,184 @@
+"""Cadre: training programmes for reserve cadres of city sub-districts."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from cadre.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def public(view):
+    """Mark a view as reachable without login (the rest of the app needs a login)."""
+    view.is_public = True
+    return view
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    """Build the application. `config` is a config class, its name, or None for the env."""
+    from config import configs
+
+    project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(project_root, "instance"),
+        template_folder=os.path.join(project_root, "templates"),
+    )
+    if config is None:
+        config = os.environ.get("CADRE_CONFIG", "development")
+    if isinstance(config, str):
+        config = configs[config]
+    app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(project_root, "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["DISPLAY_TIMEZONE"])
+    limiter.init_app(app)
+
+    from cadre import models  # noqa: F401  (complete metadata)
+    from cadre.db_util import configure_sqlite
+
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    _configure_login()
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from cadre.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from cadre.cli import register_cli
+
+    register_cli(app)
+
+    if app.config.get("CHECK_PRINTING"):
+        from cadre.pdf import printing_problems
+
+        for problem in printing_problems():
+            log.warning("PRINTING: %s", problem)
+    return app
+
+
+def _configure_login() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from cadre.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cadre.admin.views import bp as admin_bp
+    from cadre.auth.views import bp as auth_bp
+    from cadre.cohorts.views import bp as cohorts_bp
+    from cadre.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cohorts_bp)
+    app.register_blueprint(admin_bp)
+
+    from cadre.trainees.views import bp as trainees_bp
+
+    app.register_blueprint(trainees_bp)
+
+
+# Endpoints a user who must change their initial password may still reach.
+_PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from flask import redirect, url_for
+
+    @app.before_request
+    def require_login():
+        endpoint = request.endpoint
+        if endpoint is None:
+            return None  # 404 / 405 handled by the error handlers
+        view = app.view_functions.get(endpoint)
+        if endpoint == "static" or getattr(view, "is_public", False):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+            "form-action 'self'",
+        )
+        h.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            h.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from cadre.labels import label_for
+
+    zone = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+
+    @app.template_filter("local")
+    def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored UTC moment as wall-clock time in Shanghai."""
+        if value is None:
+            return ""
+        return value.astimezone(zone).strftime(fmt)
+
+    @app.template_filter("label")
+    def label(value) -> str:
+        return label_for(value)
+
+    @app.context_processor
+    def inject_globals():
+        return {"current_language": str(get_locale() or "zh")}

@@ -1,0 +1,66 @@
+"""Writing the audit log. Services call record() inside the transaction they change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from cadre.extensions import db
+from cadre.models import AuditEvent
+
+
+def _actor_id() -> int | None:
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        return current_user.id
+    return None
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    cohort_id: int | None = None,
+    actor_id: int | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it commits with the change it describes."""
+    if obj is not None:
+        db.session.flush()  # the object needs its id
+        object_type = object_type or type(obj).__tablename__
+        object_id = object_id if object_id is not None else obj.id
+    event = AuditEvent(
+        action=action,
+        object_type=object_type or "",
+        object_id=object_id,
+        cohort_id=cohort_id,
+        actor_id=actor_id if actor_id is not None else _actor_id(),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict:
+    """The values of some fields of a row, ready for before/after."""
+    return {f: getattr(obj, f) for f in fields}
+
+
+def _jsonable(data: dict | None) -> dict | None:
+    if data is None:
+        return None
+    out = {}
+    for key, value in data.items():
+        if value is None or isinstance(value, (str, int, float, bool)):
+            out[key] = value
+        elif isinstance(value, (list, tuple)):
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = str(value)
+    return out

@@ -1,0 +1,35 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名。")), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=128)])
+    remember = BooleanField(_l("在此设备上保持登录"))
+    submit = SubmitField(_l("登录"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码。"))])
+    new_password = PasswordField(
+        _l("新密码"),
+        validators=[
+            DataRequired(_l("请输入新密码。")),
+            Length(min=8, max=128, message=_l("新密码至少 8 位。")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[EqualTo("new_password", message=_l("两次输入的新密码不一致。"))],
+    )
+    submit = SubmitField(_l("修改密码"))
+
+    def validate_new_password(self, field):
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError(_l("新密码不能与当前密码相同。"))
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField(_l("退出登录"))

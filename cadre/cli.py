@@ -1,0 +1,64 @@
+"""The `flask --app app cadre ...` command group."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from cadre.extensions import db
+
+cadre_cli = AppGroup("cadre", help="Cadre administration commands.")
+
+
+@cadre_cli.command("create-admin")
+@click.option("--username", prompt="Username", help="Login name of the new admin.")
+@click.option("--name", "display_name", default=None, help="Display name (defaults to username).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Password (prompted when omitted).",
+)
+def create_admin(username: str, display_name: str | None, password: str) -> None:
+    """Create an admin account, or reset an existing admin's password."""
+    from cadre import audit
+    from cadre.models import Role, User
+
+    username = username.strip()
+    if not username:
+        raise click.BadParameter("username must not be empty", param_hint="--username")
+    if len(password) < 8:
+        raise click.BadParameter("password must have at least 8 characters", param_hint="--password")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is not None and user.role != Role.ADMIN:
+        raise click.ClickException(f"user {username!r} exists and is not an admin")
+    created = user is None
+    if created:
+        user = User(username=username, display_name=display_name or username, role=Role.ADMIN)
+        db.session.add(user)
+    user.set_password(password)
+    audit.record("user.admin_created" if created else "user.password_reset", user,
+                 after={"username": username, "role": "admin"})
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} admin {username}.")
+
+
+def random_password(length: int = 10) -> str:
+    """A password easy to read off paper: no 0/O, 1/l/I."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def register_cli(app: Flask) -> None:
+    from cadre import backup, demo
+    from cadre.trainees import cli as trainee_cli
+
+    backup.register(cadre_cli)
+    demo.register(cadre_cli)
+    trainee_cli.register(cadre_cli)
+    app.cli.add_command(cadre_cli)

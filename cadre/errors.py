@@ -1,0 +1,53 @@
+"""Error pages: a clear message in the user's language, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("请求有误，请检查后重试。"),
+        403: _("您没有权限访问此页面。"),
+        404: _("您要找的页面不存在。"),
+        405: _("不支持此操作。"),
+        413: _("上传的文件太大。"),
+        429: _("操作太频繁，请稍后再试。"),
+        500: _("服务器出错了，请稍后再试。"),
+    }
+
+
+def _render(code: int, message: str | None = None):
+    message = message or _messages().get(code, _("请求有误，请检查后重试。"))
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_err):
+        return _render(400, _("页面已过期或表单无效，请刷新页面后重试。"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        code = err.code or 500
+        if code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024)
+            return _render(413, _("上传的文件太大，上限为 %(mb)s MB。", mb=limit))
+        return _render(code)
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        log.exception("unhandled error on %s", request.path)
+        from cadre.extensions import db
+
+        db.session.rollback()
+        return _render(500)

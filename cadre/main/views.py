@@ -1,0 +1,76 @@
+"""Home page per role, language switch, health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
+
+from cadre import public
+from cadre.cohorts.services import cohort_summaries
+from cadre.extensions import db
+from cadre.main.forms import LanguageForm
+from cadre.models import Cohort, Enrollment, EnrollmentStatus, Role, TrainingSession
+from cadre.models.types import utcnow
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    if current_user.role == Role.TRAINEE:
+        return _trainee_home()
+    from cadre.auth.permissions import visible_cohorts
+
+    summaries = cohort_summaries(visible_cohorts(current_user).where(Cohort.archived_at.is_(None)))
+    return render_template("main/home_staff.html", summaries=summaries)
+
+
+def _trainee_home():
+    trainee_id = current_user.trainee_id
+    now = utcnow()
+    base = (
+        select(TrainingSession)
+        .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
+        .where(Enrollment.trainee_id == trainee_id, Enrollment.status == EnrollmentStatus.ACTIVE)
+        .options(
+            selectinload(TrainingSession.venue),
+            selectinload(TrainingSession.speaker),
+            selectinload(TrainingSession.stops),
+            selectinload(TrainingSession.cohort),
+        )
+    )
+    upcoming = db.session.scalars(
+        base.where(TrainingSession.ends_at >= now).order_by(TrainingSession.starts_at).limit(10)
+    ).all()
+    recent = db.session.scalars(
+        base.where(TrainingSession.ends_at < now).order_by(TrainingSession.starts_at.desc()).limit(5)
+    ).all()
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.trainee_id == trainee_id)
+        .options(selectinload(Enrollment.cohort))
+    ).all() if trainee_id else []
+    return render_template(
+        "main/home_trainee.html", upcoming=upcoming, recent=recent, enrollments=enrollments
+    )
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        session["lang"] = form.lang.data
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

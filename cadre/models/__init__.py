@@ -1,0 +1,45 @@
+"""All models, imported here so that metadata is complete for Alembic and create_all."""
+
+from cadre.models.attendance import (
+    AttendanceRecord,
+    AttendanceStatus,
+    LeaveRequest,
+    LeaveStatus,
+    SignInMethod,
+)
+from cadre.models.audit import AuditEvent
+from cadre.models.certificate import Certificate
+from cadre.models.cohort import Cohort
+from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
+from cadre.models.feedback import Reflection, SessionFeedback
+from cadre.models.session import SessionKind, TrainingSession, VisitStop
+from cadre.models.speaker import Speaker
+from cadre.models.trainee import Gender, Trainee
+from cadre.models.user import Role, User, cohort_organizers
+from cadre.models.venue import Venue
+
+__all__ = [
+    "AttendanceRecord",
+    "AttendanceStatus",
+    "AuditEvent",
+    "Certificate",
+    "ClassRole",
+    "Cohort",
+    "Enrollment",
+    "EnrollmentStatus",
+    "Gender",
+    "LeaveRequest",
+    "LeaveStatus",
+    "Reflection",
+    "Role",
+    "SessionFeedback",
+    "SessionKind",
+    "SignInMethod",
+    "Speaker",
+    "Trainee",
+    "TrainingSession",
+    "User",
+    "Venue",
+    "VisitStop",
+    "cohort_organizers",
+]

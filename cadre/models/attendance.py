@@ -1,0 +1,88 @@
+"""Attendance (签到/签退) and leave requests (请假申请)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cadre.extensions import db
+from cadre.models.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from cadre.models.session import TrainingSession
+    from cadre.models.trainee import Trainee
+    from cadre.models.user import User
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"  # 出勤
+    LATE = "late"  # 迟到
+    LEFT_EARLY = "left_early"  # 早退
+    EXCUSED = "excused"  # 请假
+    ABSENT = "absent"  # 缺勤
+
+
+class SignInMethod(enum.StrEnum):
+    QR = "qr"
+    ROLL_CALL = "roll_call"
+    MANUAL = "manual"
+    PAPER = "paper"
+
+
+class AttendanceRecord(db.Model):
+    __tablename__ = "attendance_records"
+    # The idempotency of sign-in: a second scan hits this constraint and keeps the first.
+    __table_args__ = (UniqueConstraint("session_id", "trainee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True
+    )
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, "attendance_status"))
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    method: Mapped[SignInMethod] = mapped_column(
+        enum_column(SignInMethod, "sign_in_method"), default=SignInMethod.MANUAL
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    session: Mapped[TrainingSession] = relationship()
+    trainee: Mapped[Trainee] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class LeaveStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class LeaveRequest(db.Model):
+    __tablename__ = "leave_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True
+    )
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[LeaveStatus] = mapped_column(
+        enum_column(LeaveStatus, "leave_status"), default=LeaveStatus.PENDING
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    session: Mapped[TrainingSession] = relationship()
+    trainee: Mapped[Trainee] = relationship()
+    decided_by: Mapped[User | None] = relationship()

@@ -1,0 +1,69 @@
+"""A cohort (培训班/班次): one run of a training programme."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cadre.extensions import db
+from cadre.models.types import UTCDateTime, utcnow
+from cadre.models.user import cohort_organizers
+
+if TYPE_CHECKING:
+    from cadre.models.enrollment import Enrollment
+    from cadre.models.session import TrainingSession
+    from cadre.models.user import User
+    from cadre.models.venue import Venue
+
+
+class Cohort(db.Model):
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
+        CheckConstraint("minutes_per_credit_hour > 0", name="minutes_per_credit_hour"),
+        CheckConstraint(
+            "min_attendance_percent BETWEEN 0 AND 100", name="min_attendance_percent"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Short code used by CLI commands and certificate serials, e.g. QLJL2025.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    organizing_unit: Mapped[str | None] = mapped_column(String(128))
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    description: Mapped[str | None] = mapped_column(Text)
+    default_venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
+    minutes_per_credit_hour: Mapped[int] = mapped_column(default=45)
+    # Completion rule, applied by later features.
+    min_attendance_percent: Mapped[int] = mapped_column(default=80)
+    require_required_sessions: Mapped[bool] = mapped_column(default=True)
+    max_unexcused_absences: Mapped[int | None]
+    # A later 期次 of the same programme points at the cohort it was copied from.
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    default_venue: Mapped[Venue | None] = relationship()
+    organizers: Mapped[list[User]] = relationship(
+        secondary=cohort_organizers, back_populates="managed_cohorts"
+    )
+    enrollments: Mapped[list[Enrollment]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list[TrainingSession]] = relationship(
+        back_populates="cohort",
+        cascade="all, delete-orphan",
+        order_by="TrainingSession.starts_at",
+    )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.code}>"

@@ -1,0 +1,1 @@
+"""Pure business rules: plain values in, plain values out; no Flask, no database."""

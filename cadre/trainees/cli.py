@@ -1,0 +1,5 @@
+"""CLI commands about trainees (import, export)."""
+
+
+def register(group) -> None:
+    """Add the trainee commands to the `cadre` command group."""

@@ -1,0 +1,89 @@
+"""Configuration classes. Values come from the environment where deployments differ."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def normalize_database_url(url: str) -> str:
+    """Make postgres:// and postgresql:// URLs use psycopg 3."""
+    # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'cadre.sqlite3'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+    # Cookies: HttpOnly and SameSite everywhere; Secure when served over HTTPS.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A trainee's phone stays logged in for a training programme, not for a year.
+    REMEMBER_COOKIE_DURATION = timedelta(days=60)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    # A form left open all morning (projector, registration desk) must still submit.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+    # Flask-Limiter: memory per process by default, Redis when several workers share it.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
+        os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "memory://"
+    )
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "100 per minute")
+
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Spreadsheet import limits (stated in the refusal message).
+    IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    IMPORT_MAX_ROWS = 20_000
+
+    # Check at start-up that printing will be fast and legible.
+    CHECK_PRINTING = os.environ.get("CADRE_CHECK_PRINTING", "1") == "1"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
+    )
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    # Tests post forms directly; tests/test_security.py checks CSRF with it switched on.
+    WTF_CSRF_ENABLED = False
+    CHECK_PRINTING = False
+
+
+configs = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}

@@ -1,0 +1,100 @@
+"""Fixtures: one app per test run, a clean database for each test.
+
+The suite runs on SQLite in memory by default and on PostgreSQL when
+TEST_DATABASE_URL is set (CI runs both).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from cadre import create_app
+from cadre.extensions import db, limiter
+from config import TestConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compile_translations() -> None:
+    """Compile .po catalogs to .mo when missing or stale (the set-up step does the same)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (ROOT / "cadre" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as f:
+            catalog = read_po(f)
+        with mo_path.open("wb") as f:
+            write_mo(f, catalog)
+
+
+compile_translations()
+
+
+def reset_schema() -> None:
+    """Drop everything (also what a migration test left) and create the models' tables."""
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+
+
+def wipe_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def _app():
+    app = create_app(TestConfig)
+    with app.app_context():
+        reset_schema()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_app):
+    """The app, inside an app context, with empty tables when the test ends."""
+    with _app.app_context():
+        try:
+            yield _app
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            wipe_tables()
+            limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failure: a skip there would hide a broken check."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.", red=True)
+        session.exitstatus = 1
