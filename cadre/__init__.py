@@ -115,9 +115,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(admin_bp)
 
+    from cadre.imports.views import bp as imports_bp
     from cadre.trainees.views import bp as trainees_bp
 
     app.register_blueprint(trainees_bp)
+    app.register_blueprint(imports_bp)
 
 
 # Endpoints a user who must change their initial password may still reach.

@@ -1,0 +1,63 @@
+"""Forms for a trainee's personal data; fields checked by the same rules as the import."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from cadre.labels import label_for
+from cadre.models import Gender
+from cadre.rules import trainee_fields as rules
+from cadre.trainees.field_messages import field_error_message
+
+
+class TraineeForm(FlaskForm):
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=64)])
+    gender = SelectField(_l("性别"), choices=[], validators=[Optional()])
+    birth = StringField(_l("出生年月"), description=_l("如 1990.05"), validators=[Optional()])
+    phone = StringField(_l("手机号码"), validators=[Optional()])
+    community = StringField(_l("所在居民区/单位"), validators=[Optional(), Length(max=128)])
+    position = StringField(_l("现任职务"), validators=[Optional(), Length(max=128)])
+    political_status = StringField(_l("政治面貌"), validators=[Optional(), Length(max=32)])
+    education = StringField(_l("学历"), validators=[Optional(), Length(max=32)])
+    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("保存"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gender.choices = [("", "—")] + [(g.value, label_for(g)) for g in Gender]
+
+    # Parsed values, filled by the validators below.
+    phone_value: str | None = None
+    birth_value: tuple[int | None, int | None] = (None, None)
+
+    def validate_phone(self, field):
+        try:
+            self.phone_value = rules.normalize_phone(field.data)
+        except rules.FieldError as err:
+            raise ValidationError(field_error_message(err)) from err
+
+    def validate_birth(self, field):
+        try:
+            self.birth_value = rules.parse_birth(field.data, date.today())
+        except rules.FieldError as err:
+            raise ValidationError(field_error_message(err)) from err
+
+    def fill(self, trainee) -> None:
+        """Copy the validated values onto a Trainee."""
+        trainee.name = rules.clean_text(self.name.data)
+        trainee.gender = Gender(self.gender.data) if self.gender.data else None
+        trainee.birth_year, trainee.birth_month = self.birth_value
+        trainee.phone = self.phone_value
+        for attr in ("community", "position", "political_status", "education", "notes"):
+            setattr(trainee, attr, rules.clean_text(getattr(self, attr).data))
+
+    def load(self, trainee) -> None:
+        """Show a Trainee's values in the form (GET)."""
+        self.process(obj=trainee)
+        self.gender.data = trainee.gender.value if trainee.gender else ""
+        self.birth.data = rules.format_birth(trainee.birth_year, trainee.birth_month)
