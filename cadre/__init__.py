@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, session
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from cadre.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -30,6 +31,17 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to what an INTEGER column holds.
+
+    A larger number in a URL would make the database driver raise (a 500);
+    out of range, the URL simply does not match: a 404.
+    """
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=2**31 - 1 if max is None else max)
+
+
 def create_app(config: object | str | None = None) -> Flask:
     """Build the application. `config` is a config class, its name, or None for the env."""
     from config import configs
@@ -45,6 +57,7 @@ def create_app(config: object | str | None = None) -> Flask:
     if isinstance(config, str):
         config = configs[config]
     app.config.from_object(config)
+    app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

@@ -7,6 +7,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from cadre.labels import choices
 from cadre.models import Role
 
+# Trainee accounts belong to a trainee record and are made from a cohort's trainee
+# page; an admin cannot turn a staff account into one or back.
+STAFF_ROLES = (Role.ADMIN, Role.ORGANIZER)
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -22,9 +26,7 @@ class UserForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_.@-]+$", message=_l("用户名只能包含字母、数字和 _ . @ -。")),
         ],
     )
-    display_name = StringField(
-        _l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=64)]
-    )
+    display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=64)])
     role = SelectField(_l("角色"), choices=[])
     password = PasswordField(
         _l("初始密码"),
@@ -35,9 +37,9 @@ class UserForm(FlaskForm):
     cohorts = MultiCheckboxField(_l("负责的培训班"), coerce=int, choices=[])
     submit = SubmitField(_l("保存"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, roles: tuple[Role, ...] = STAFF_ROLES, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = choices(Role)
+        self.role.choices = [(value, label) for value, label in choices(Role) if Role(value) in roles]
 
 
 class ResetPasswordForm(FlaskForm):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.admin.forms import ResetPasswordForm, UserForm
+from cadre.admin.forms import STAFF_ROLES, ResetPasswordForm, UserForm
 from cadre.auth.permissions import admin_required
 from cadre.cli import random_password
 from cadre.extensions import db
@@ -89,7 +89,7 @@ def new_user():
 @admin_required
 def edit_user(user_id: int):
     user = _user_or_404(user_id)
-    form = UserForm(obj=user)
+    form = UserForm(obj=user, roles=(Role.TRAINEE,) if user.role == Role.TRAINEE else STAFF_ROLES)
     form.cohorts.choices = _cohort_choices()
     if not form.is_submitted():
         form.role.data = user.role.value
@@ -99,6 +99,8 @@ def edit_user(user_id: int):
             form.username.errors.append(_("该用户名已被使用。"))
         elif user.id == _current_user_id() and Role(form.role.data) != Role.ADMIN:
             form.role.errors.append(_("不能取消自己的管理员权限。"))
+        elif user.id == _current_user_id() and not form.is_active_account.data:
+            form.is_active_account.errors.append(_("不能停用自己的账号。"))
         else:
             before = audit.snapshot(user, _AUDITED)
             before["cohorts"] = sorted(c.id for c in user.managed_cohorts)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -11,6 +9,7 @@ from sqlalchemy import func, select
 
 from cadre import audit, public
 from cadre.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
+from cadre.auth.redirects import safe_next
 from cadre.extensions import db, limiter
 from cadre.models import User
 from cadre.models.types import utcnow
@@ -23,20 +22,9 @@ def _login_username_key() -> str:
     return "login:" + (request.form.get("username") or "").strip().lower()[:64]
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_username_key, methods=["POST"]
-)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_username_key, methods=["POST"])
 @public
 def login():
     if current_user.is_authenticated:
@@ -56,7 +44,7 @@ def login():
             if user.must_change_password:
                 flash(_("首次登录，请先修改初始密码。"), "info")
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from cadre import public
+from cadre.auth.redirects import safe_next
 from cadre.cohorts.services import cohort_summaries
 from cadre.extensions import db
 from cadre.main.forms import LanguageForm
@@ -47,11 +48,15 @@ def _trainee_home():
     recent = db.session.scalars(
         base.where(TrainingSession.ends_at < now).order_by(TrainingSession.starts_at.desc()).limit(5)
     ).all()
-    enrollments = db.session.scalars(
-        select(Enrollment)
-        .where(Enrollment.trainee_id == trainee_id)
-        .options(selectinload(Enrollment.cohort))
-    ).all() if trainee_id else []
+    enrollments = (
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.trainee_id == trainee_id)
+            .options(selectinload(Enrollment.cohort))
+        ).all()
+        if trainee_id
+        else []
+    )
     return render_template(
         "main/home_trainee.html", upcoming=upcoming, recent=recent, enrollments=enrollments
     )
@@ -63,10 +68,7 @@ def set_language():
     form = LanguageForm()
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/healthz")

@@ -5,6 +5,8 @@ def mask_phone(phone: str | None) -> str:
     """138****5678: the first three and last four digits stay visible."""
     if not phone:
         return ""
-    if len(phone) >= 8:
-        return phone[:3] + "****" + phone[-4:]
-    return "*" * max(len(phone) - 2, 0) + phone[-2:]
+    if len(phone) >= 11:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    # Shorter numbers (landlines, typos) keep at most half of their digits visible.
+    visible = 4 if len(phone) >= 8 else 2
+    return "*" * max(len(phone) - visible, 0) + phone[-visible:]

@@ -15,6 +15,13 @@ from cadre.models.enrollment import ClassRole
 from cadre.models.trainee import Gender
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Zero-width spaces and joiners and the BOM come along when text is pasted from web pages.
+_INVISIBLE_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+
+
+def _normalize(raw) -> str:
+    """NFKC (full-width digits and letters to ASCII), without invisible characters."""
+    return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", str(raw)))
 
 
 class FieldError(ValueError):
@@ -32,7 +39,7 @@ def clean_text(raw, max_length: int | None = None) -> str | None:
         return None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = unicodedata.normalize("NFKC", str(raw))
+    text = _normalize(raw)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return None
@@ -53,7 +60,7 @@ def normalize_phone(raw) -> str | None:
         if not raw.is_integer():
             raise FieldError("phone_invalid", value=str(raw))
         raw = int(raw)
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = _normalize(raw).strip()
     if not text:
         return None
     digits = re.sub(r"[\s\-()（）]", "", text)
@@ -85,7 +92,7 @@ def parse_birth(raw, today: date) -> tuple[int | None, int | None]:
             # Excel may store 1990.05 as the number 1990.05 (or 1990.1 for October).
             text = f"{raw:.2f}"
         else:
-            text = unicodedata.normalize("NFKC", str(raw)).strip()
+            text = _normalize(raw).strip()
         if not text:
             return None, None
         for pattern in _BIRTH_PATTERNS:
