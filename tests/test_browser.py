@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-COHORT_NAME = "2025年“青蓝接力”后备干部培训班"
+COHORT_NAME = "2025年居民区后备队伍“青蓝接力”计划培训班"  # as in the demo
 
 
 def free_port() -> int:
