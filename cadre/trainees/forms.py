@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cadre.labels import label_for
@@ -61,3 +61,28 @@ class TraineeForm(FlaskForm):
         self.process(obj=trainee)
         self.gender.data = trainee.gender.value if trainee.gender else ""
         self.birth.data = rules.format_birth(trainee.birth_year, trainee.birth_month)
+
+
+class NewTraineeForm(TraineeForm):
+    """A trainee created from the trainee pages; organizers enrol them in one of their cohorts."""
+
+    cohort = SelectField(_l("报名到培训班"), coerce=int, choices=[], validate_choice=True)
+
+    def set_cohorts(self, cohorts, required: bool) -> None:
+        """Offer these cohorts; `required`: an organizer must pick one, else they could not see the person."""
+        self.cohort_required = required
+        none = [] if required else [(0, _l("暂不报名"))]
+        self.cohort.choices = none + [(c.id, f"{c.name}（{c.code}）") for c in cohorts]
+
+    def validate_cohort(self, field):
+        if getattr(self, "cohort_required", False) and not field.data:
+            raise ValidationError(_l("请选择培训班。"))
+
+
+class CreateAccountsForm(FlaskForm):
+    submit = SubmitField(_l("为未开通的学员创建账号"))
+
+
+class ResetTraineePasswordForm(FlaskForm):
+    cohort_id = HiddenField()
+    submit = SubmitField(_l("重置密码"))
