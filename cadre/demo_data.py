@@ -47,7 +47,7 @@ COHORT = {
 PREPARED_AT = datetime(2025, 4, 25, 10, 0, tzinfo=SHANGHAI)
 
 # Demo accounts besides the trainees' own logins (username = phone number).
-ADMIN = {"username": "admin", "display_name": "系统管理员"}
+ADMIN = {"username": "admin", "display_name": "周文杰"}
 ORGANIZER = {"username": "organizer", "display_name": "林晓岚"}
 LEADER_USERNAME = "leader"
 TRAINEE_USERNAME = "trainee"
