@@ -42,6 +42,6 @@ def begin_write() -> None:
     "database is locked" when another writer is active; BEGIN IMMEDIATE waits
     for the lock instead. Anything pending is committed first.
     """
-    if db.session.in_transaction():
+    if db.session().in_transaction():  # scoped_session does not proxy in_transaction
         db.session.commit()
     db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
