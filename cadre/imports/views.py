@@ -1,5 +1,158 @@
 """Spreadsheet import and export of a cohort's trainees."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+
+from cadre.auth.permissions import get_cohort_or_404, staff_required
+from cadre.cohorts.services import roster
+from cadre.extensions import db
+from cadre.imports import services, uploads, workbooks
+from cadre.imports.forms import CommitForm, UploadForm
 
 bp = Blueprint("imports", __name__)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _display_filename(raw: str | None) -> str:
+    """The uploaded file's own name, for the page and the audit log only (never a path)."""
+    name = os.path.basename((raw or "").replace("\\", "/")).strip()
+    return name[:255] or _("未命名文件")
+
+
+def _commit_form(plan: services.ImportPlan, token: str) -> CommitForm:
+    return CommitForm(
+        formdata=None,
+        data={
+            "token": token,
+            "ext": plan.kind,
+            "sha256": plan.sha256,
+            "fingerprint": plan.fingerprint,
+            "filename": plan.filename,
+        },
+    )
+
+
+def _render_preview(cohort, plan, commit_form=None, status=200):
+    return (
+        render_template(
+            "imports/preview.html",
+            cohort=cohort,
+            plan=plan,
+            commit_form=commit_form,
+            upload_form=UploadForm(formdata=None),
+            outcome_labels=outcome_labels(),
+        ),
+        status,
+    )
+
+
+def outcome_labels() -> dict[str, tuple[str, str]]:
+    """Outcome → (text, badge class)."""
+    return {
+        services.NEW: (_("新学员"), "text-bg-success"),
+        services.ENROLL: (_("已有学员，加入本班"), "text-bg-primary"),
+        services.UPDATE: (_("已在本班，将更新"), "text-bg-info"),
+        services.SAME: (_("已在本班，无变化"), "text-bg-secondary"),
+        services.ERROR: (_("有错误"), "text-bg-danger"),
+        services.SKIP: (_("不导入"), "text-bg-light border"),
+    }
+
+
+@bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+def import_trainees(cohort_id: int):
+    """Upload a roster file and preview what importing it would do (writes nothing)."""
+    cohort = get_cohort_or_404(cohort_id, manage=True)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        plan = services.plan_import(cohort, data, _display_filename(upload.filename))
+        db.session.rollback()  # the plan only read; end the transaction
+        if plan.file_error is not None:
+            form.file.errors.append(plan.file_error_message)
+            return render_template("imports/upload.html", cohort=cohort, form=form), 422
+        commit_form = _commit_form(plan, uploads.save_upload(data, plan.kind)) if plan.ok else None
+        return _render_preview(cohort, plan, commit_form, 200 if plan.ok else 422)
+    status = 422 if form.is_submitted() else 200
+    return render_template("imports/upload.html", cohort=cohort, form=form), status
+
+
+@bp.post("/cohorts/<int:cohort_id>/import/commit")
+def commit_import(cohort_id: int):
+    """Apply a previewed import: all rows or none."""
+    cohort = get_cohort_or_404(cohort_id, manage=True)
+    form = CommitForm()
+    if not form.validate_on_submit():
+        flash(_("导入确认无效，请重新上传文件。"), "danger")
+        return redirect(url_for("imports.import_trainees", cohort_id=cohort.id))
+    token, ext = form.token.data, form.ext.data
+    data = uploads.load_upload(token, ext)
+    if data is None or services.sha256_of(data) != form.sha256.data:
+        flash(_("预览已过期，请重新上传文件。"), "warning")
+        return redirect(url_for("imports.import_trainees", cohort_id=cohort.id))
+    filename = _display_filename(form.filename.data)
+    try:
+        plan, result = services.commit_import(
+            cohort, data, filename, expected_fingerprint=form.fingerprint.data
+        )
+    except services.ImportConflict:
+        flash(_("其他人刚刚修改了相关学员的数据，本次没有导入任何内容。请重新预览后再确认。"), "warning")
+        return redirect(url_for("imports.import_trainees", cohort_id=cohort.id))
+    if result is None:
+        if plan.ok:  # stale: same file, but the database changed since the preview
+            flash(_("预览之后数据发生了变化，请核对下面的新预览后再确认导入。"), "warning")
+            return _render_preview(cohort, plan, _commit_form(plan, token), 409)
+        uploads.delete_upload(token, ext)
+        return _render_preview(cohort, plan, None, 422)
+    db.session.commit()
+    uploads.delete_upload(token, ext)
+    flash(
+        _(
+            "导入完成：新学员 %(created)s 人，已有学员加入本班 %(enrolled)s 人，"
+            "更新 %(updated)s 人，无变化 %(unchanged)s 人。",
+            created=len(result.created),
+            enrolled=len(result.enrolled),
+            updated=len(result.updated),
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+
+
+@bp.get("/imports/template.xlsx")
+@staff_required
+def template():
+    """The blank roster template to fill in."""
+    return send_file(
+        _bytes_io(workbooks.template_workbook()),
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name="学员名单导入模板.xlsx",
+        max_age=0,
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/roster.xlsx")
+def export_roster(cohort_id: int):
+    """The cohort's roster as .xlsx, for those who manage the cohort."""
+    cohort = get_cohort_or_404(cohort_id, manage=True)
+    data = workbooks.roster_workbook(workbooks.roster_title(cohort.name), roster(cohort))
+    return send_file(
+        _bytes_io(data),
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{cohort.code}-学员名单.xlsx",
+        max_age=0,
+    )
+
+
+def _bytes_io(data: bytes):
+    import io
+
+    return io.BytesIO(data)

@@ -1,0 +1,463 @@
+"""Importing a cohort's trainees from a roster file: plan (preview), then apply (commit).
+
+The same two functions serve the web page, the CLI and the benchmark. A plan
+reads the database but never writes; apply writes everything or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from cadre import audit
+from cadre.extensions import db
+from cadre.imports.messages import SKIP_REASONS, cell_error_message, field_label, file_error_message
+from cadre.imports.spreadsheet import HEADER_SCAN_ROWS, FileRefused, Limits, read_table
+from cadre.labels import label_for
+from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Trainee
+from cadre.rules import roster_import as rules
+from cadre.rules.roster_import import CellError, HeaderRow, ParsedRow
+from cadre.rules.trainee_fields import format_birth
+
+NEW = "new"  # a person not yet known: created and enrolled
+ENROLL = "enroll"  # a known person (same phone), enrolled in this cohort
+UPDATE = "update"  # already in this cohort; something changes
+SAME = "same"  # already in this cohort; nothing changes
+ERROR = "error"
+SKIP = "skip"  # an example or note row
+
+# Chunk size for IN (...) lists: well under SQLite's and PostgreSQL's parameter limits.
+_CHUNK = 500
+
+_TRAINEE_TEXT_FIELDS = ("community", "position", "political_status", "education", "notes")
+
+
+def begin_write() -> None:
+    """cadre.db_util.begin_write on the Session behind db.session.
+
+    db_util's version calls in_transaction() on the scoped_session, which lacks
+    it; switch back to it once it is fixed.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+class ImportConflict(Exception):
+    """Someone changed the same trainees while the import was being written."""
+
+
+@dataclass
+class ErrorLine:
+    row_no: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _(
+            "第 %(row)s 行 [%(column)s]：%(message)s",
+            row=self.row_no,
+            column=self.column,
+            message=self.message,
+        )
+
+
+@dataclass
+class RowPlan:
+    parsed: ParsedRow
+    outcome: str = ERROR
+    trainee: Trainee | None = None
+    enrollment: Enrollment | None = None
+    person_changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    enrollment_changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def row_no(self) -> int:
+        return self.parsed.row_no
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.parsed.values
+
+    @property
+    def skip_reason(self) -> str:
+        return str(SKIP_REASONS.get(self.parsed.skip or "", ""))
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(column, before, after) for the preview."""
+        out = []
+        for name, (old, new) in {**self.person_changes, **self.enrollment_changes}.items():
+            out.append((field_label(name), display_value(name, old), display_value(name, new)))
+        return out
+
+
+@dataclass
+class ImportPlan:
+    cohort_id: int
+    filename: str
+    sha256: str
+    kind: str | None = None
+    sheet_name: str | None = None
+    encoding: str | None = None
+    header: HeaderRow | None = None
+    file_error: FileRefused | None = None
+    rows: list[RowPlan] = field(default_factory=list)
+    stale: bool = False  # the database changed between preview and commit
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and not any(r.errors for r in self.rows)
+
+    @property
+    def file_error_message(self) -> str | None:
+        if self.file_error is None:
+            return None
+        return file_error_message(self.file_error.code, self.file_error.params)
+
+    @property
+    def counts(self) -> Counter:
+        counts = Counter(r.outcome for r in self.rows)
+        counts["rows"] = sum(1 for r in self.rows if r.outcome != SKIP)
+        return counts
+
+    def column_label(self, name: str) -> str:
+        """The header as written in the file, or the usual name when the file has no such column."""
+        if self.header is not None and name in self.header.labels:
+            return self.header.labels[name]
+        return field_label(name)
+
+    def error_lines(self) -> list[ErrorLine]:
+        """Every error, with the sheet row number and the column header."""
+        if self.file_error is not None:
+            return []
+        return [line for row in self.rows for line in self.row_error_lines(row)]
+
+    def row_error_lines(self, row: RowPlan) -> list[ErrorLine]:
+        return [
+            ErrorLine(row.row_no, self.column_label(e.field), cell_error_message(e.code, e.params))
+            for e in row.errors
+        ]
+
+    @property
+    def fingerprint(self) -> str:
+        """What the commit will do, as a hash: the preview's promise, checked again at commit."""
+        summary = [
+            [
+                r.row_no,
+                r.outcome,
+                r.trainee.id if r.trainee is not None else None,
+                sorted((k, str(v[0]), str(v[1])) for k, v in r.person_changes.items()),
+                sorted((k, str(v[0]), str(v[1])) for k, v in r.enrollment_changes.items()),
+            ]
+            for r in self.rows
+        ]
+        blob = json.dumps([self.cohort_id, self.sha256, summary], ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass
+class ImportResult:
+    created: list[int] = field(default_factory=list)  # trainee ids
+    enrolled: list[int] = field(default_factory=list)  # trainee ids of known people newly enrolled
+    updated: list[int] = field(default_factory=list)  # trainee ids already in the cohort, changed
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.created) + len(self.enrolled) + len(self.updated) + self.unchanged
+
+
+def display_value(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if name == "birth":
+        return format_birth(*value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return label_for(value)
+
+
+def limits() -> Limits:
+    config = current_app.config
+    return Limits(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"])
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _accept_header(rows) -> bool:
+    header = rules.find_header_row(rows, HEADER_SCAN_ROWS)
+    return header is not None and header.has_name
+
+
+def plan_import(cohort: Cohort, data: bytes, filename: str, today: date | None = None) -> ImportPlan:
+    """Read the file and decide, row by row, what an import would do. Writes nothing."""
+    today = today or date.today()
+    plan = ImportPlan(cohort_id=cohort.id, filename=filename, sha256=sha256_of(data))
+    try:
+        if cohort.is_archived:
+            raise FileRefused("cohort_archived")
+        table = read_table(data, limits(), accept_header=_accept_header)
+        plan.kind, plan.sheet_name, plan.encoding = table.kind, table.sheet_name, table.encoding
+        header = rules.find_header_row(table.rows, HEADER_SCAN_ROWS)
+        if header is None:
+            raise FileRefused("no_header", scan=HEADER_SCAN_ROWS)
+        plan.header = header
+        if not header.has_name:
+            raise FileRefused("no_name_column", row=header.row_no)
+        parsed = rules.parse_rows(table.rows, header, today)
+        if not any(not r.skip for r in parsed):
+            raise FileRefused("no_trainee_rows")
+    except FileRefused as refused:
+        plan.file_error = refused
+        return plan
+    plan.rows = _match(cohort, parsed)
+    return plan
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+def _match(cohort: Cohort, parsed: list[ParsedRow]) -> list[RowPlan]:
+    """Find each row's person and enrollment in the database: a bounded number of queries."""
+    rows = [RowPlan(p, errors=list(p.errors)) for p in parsed]
+    phones = sorted({r.parsed.phone for r in rows if r.parsed.phone})
+    by_phone: dict[str, Trainee] = {}
+    for chunk in _chunks(phones):
+        for trainee in db.session.scalars(select(Trainee).where(Trainee.phone.in_(chunk))):
+            by_phone[trainee.phone] = trainee
+    names = sorted({r.parsed.name for r in rows if r.parsed.name and not r.parsed.phone})
+    phoneless: dict[str, list[Trainee]] = defaultdict(list)
+    for chunk in _chunks(names):
+        stmt = select(Trainee).where(Trainee.phone.is_(None), Trainee.name.in_(chunk))
+        for trainee in db.session.scalars(stmt):
+            phoneless[rules.normalize_name(trainee.name)].append(trainee)
+    known_ids = sorted({t.id for t in by_phone.values()} | {t.id for ts in phoneless.values() for t in ts})
+    enrollments: dict[int, Enrollment] = {}
+    for chunk in _chunks(known_ids):
+        stmt = select(Enrollment).where(Enrollment.cohort_id == cohort.id, Enrollment.trainee_id.in_(chunk))
+        for enrollment in db.session.scalars(stmt):
+            enrollments[enrollment.trainee_id] = enrollment
+
+    for row in rows:
+        if row.parsed.skip:
+            row.outcome = SKIP
+            continue
+        if row.errors:
+            continue
+        trainee = _find_person(row, by_phone, phoneless, enrollments)
+        if row.errors:
+            continue
+        if trainee is None:
+            row.outcome = NEW
+            continue
+        row.trainee = trainee
+        row.person_changes = rules.personal_changes(trainee_values(trainee), row.values)
+        row.enrollment = enrollments.get(trainee.id)
+        if row.enrollment is None:
+            row.outcome = ENROLL
+        else:
+            row.enrollment_changes = rules.enrollment_changes(enrollment_values(row.enrollment), row.values)
+            row.outcome = UPDATE if (row.person_changes or row.enrollment_changes) else SAME
+    for row in rows:
+        if row.errors:
+            row.outcome = ERROR
+    return rows
+
+
+def _find_person(row: RowPlan, by_phone, phoneless, enrollments) -> Trainee | None:
+    phone, name = row.parsed.phone, row.parsed.name
+    if phone:
+        trainee = by_phone.get(phone)
+        if trainee is not None and not rules.names_match(trainee.name, name):
+            row.errors.append(
+                CellError("phone", "phone_other_person", {"phone": phone, "other": trainee.name})
+            )
+            return None
+        return trainee
+    # No phone: only someone already on file without a phone, with this name (and birth, when
+    # given), can be meant. A new person needs a phone: it identifies them and is their login.
+    candidates = phoneless.get(name, [])
+    birth = row.values.get("birth")
+    if birth is not None:
+        candidates = [t for t in candidates if (t.birth_year, t.birth_month) == birth]
+    if len(candidates) > 1:
+        in_cohort = [t for t in candidates if t.id in enrollments]
+        candidates = in_cohort if len(in_cohort) == 1 else candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) > 1:
+        row.errors.append(CellError("name", "ambiguous_name", {"count": len(candidates), "name": name}))
+    else:
+        row.errors.append(CellError("phone", "phone_required"))
+    return None
+
+
+def trainee_values(trainee: Trainee) -> dict[str, Any]:
+    values = {name: getattr(trainee, name) for name in _TRAINEE_TEXT_FIELDS}
+    values["gender"] = trainee.gender
+    values["birth"] = (trainee.birth_year, trainee.birth_month) if trainee.birth_year else None
+    return values
+
+
+def enrollment_values(enrollment: Enrollment) -> dict[str, Any]:
+    return {
+        "group": enrollment.group,
+        "class_role": enrollment.class_role,
+        "status": enrollment.status,
+        "withdrawn_on": enrollment.withdrawn_on,
+        "withdrawal_reason": enrollment.withdrawal_reason,
+    }
+
+
+def _set_person(trainee: Trainee, changes: dict[str, tuple[Any, Any]]) -> None:
+    for name, (_old, new) in changes.items():
+        if name == "birth":
+            trainee.birth_year, trainee.birth_month = new
+        else:
+            setattr(trainee, name, new)
+
+
+def _set_enrollment(enrollment: Enrollment, changes: dict[str, tuple[Any, Any]], today: date) -> None:
+    for name, (_old, new) in changes.items():
+        setattr(enrollment, name, new)
+    if enrollment.status == EnrollmentStatus.WITHDRAWN and enrollment.withdrawn_on is None:
+        enrollment.withdrawn_on = today
+    if enrollment.status == EnrollmentStatus.ACTIVE:
+        enrollment.withdrawn_on = None
+        enrollment.withdrawal_reason = None
+
+
+def _jsonable_changes(changes: dict[str, tuple[Any, Any]], index: int) -> dict[str, Any]:
+    return {name: display_value(name, pair[index]) for name, pair in changes.items()}
+
+
+def apply_import(cohort: Cohort, plan: ImportPlan, today: date | None = None) -> ImportResult:
+    """Write a plan without errors: create, enroll and update; audit; flush. The caller commits."""
+    if not plan.ok:
+        raise ValueError("a plan with errors cannot be applied")
+    today = today or date.today()
+    result = ImportResult()
+    new_trainees: list[Trainee] = []
+    new_enrollments: list[Enrollment] = []
+    for row in plan.rows:
+        values = row.values
+        if row.outcome == NEW:
+            trainee = Trainee(name=values["name"], phone=values.get("phone"))
+            _set_person(trainee, rules.personal_changes({}, values))
+            row.trainee = trainee
+            new_trainees.append(trainee)
+        if row.outcome in (NEW, ENROLL):
+            status = values.get("status", EnrollmentStatus.ACTIVE)
+            enrollment = Enrollment(
+                cohort_id=cohort.id,
+                trainee=row.trainee,
+                group=values.get("group"),
+                class_role=values.get("class_role", ClassRole.MEMBER),
+                status=status,
+            )
+            if status == EnrollmentStatus.WITHDRAWN:
+                enrollment.withdrawn_on = values.get("withdrawn_on") or today
+                enrollment.withdrawal_reason = values.get("withdrawal_reason")
+            new_enrollments.append(enrollment)
+        if row.outcome in (ENROLL, UPDATE) and row.person_changes:
+            _set_person(row.trainee, row.person_changes)
+        if row.outcome == UPDATE and row.enrollment_changes:
+            _set_enrollment(row.enrollment, row.enrollment_changes, today)
+    try:
+        db.session.add_all(new_trainees)
+        db.session.add_all(new_enrollments)
+        db.session.flush()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise ImportConflict from err
+
+    for row in plan.rows:
+        if row.outcome == NEW:
+            result.created.append(row.trainee.id)
+        elif row.outcome == ENROLL:
+            result.enrolled.append(row.trainee.id)
+        elif row.outcome == UPDATE:
+            result.updated.append(row.trainee.id)
+        elif row.outcome == SAME:
+            result.unchanged += 1
+        if row.outcome in (ENROLL, UPDATE) and row.person_changes:
+            audit.record(
+                "trainee.updated",
+                object_type="trainees",
+                object_id=row.trainee.id,
+                cohort_id=cohort.id,
+                before=_jsonable_changes(row.person_changes, 0),
+                after={**_jsonable_changes(row.person_changes, 1), "source": "import", "row": row.row_no},
+            )
+        if row.outcome == UPDATE and row.enrollment_changes:
+            audit.record(
+                "enrollment.updated",
+                object_type="enrollments",
+                object_id=row.enrollment.id,
+                cohort_id=cohort.id,
+                before=_jsonable_changes(row.enrollment_changes, 0),
+                after={**_jsonable_changes(row.enrollment_changes, 1), "source": "import", "row": row.row_no},
+            )
+    audit.record(
+        "trainees.imported",
+        cohort,
+        cohort_id=cohort.id,
+        after={
+            "file": plan.filename,
+            "sha256": plan.sha256,
+            "rows": plan.counts["rows"],
+            "created": len(result.created),
+            "enrolled": len(result.enrolled),
+            "updated": len(result.updated),
+            "unchanged": result.unchanged,
+            "created_ids": result.created,
+            "enrolled_ids": result.enrolled,
+            "updated_ids": result.updated,
+        },
+    )
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise ImportConflict from err
+    return result
+
+
+def commit_import(
+    cohort: Cohort,
+    data: bytes,
+    filename: str,
+    *,
+    expected_fingerprint: str | None = None,
+    today: date | None = None,
+) -> tuple[ImportPlan, ImportResult | None]:
+    """Plan again inside a write transaction and apply when nothing is wrong.
+
+    Returns (plan, result); result is None when the plan has errors or no longer
+    matches the preview (plan.stale), and then nothing has been written. The
+    caller commits the session when a result is returned.
+    """
+    begin_write()
+    plan = plan_import(cohort, data, filename, today)
+    if not plan.ok:
+        db.session.rollback()
+        return plan, None
+    if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
+        db.session.rollback()
+        plan.stale = True
+        return plan, None
+    return plan, apply_import(cohort, plan, today)

@@ -1,0 +1,484 @@
+"""Reading an office's trainee roster: header recognition, row parsing, duplicates, changes.
+
+Pure functions over plain values (cells as openpyxl or csv give them). Errors
+carry a code and parameters; cadre/imports/messages.py turns them into text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from cadre.models.enrollment import ClassRole, EnrollmentStatus
+from cadre.rules import trainee_fields as rules
+from cadre.rules.trainee_fields import FieldError
+
+# Columns the import understands, in the order the export and the template write them.
+FIELDS = (
+    "seq",
+    "name",
+    "gender",
+    "birth",
+    "phone",
+    "community",
+    "position",
+    "political_status",
+    "education",
+    "group",
+    "class_role",
+    "status",
+    "withdrawn_on",
+    "withdrawal_reason",
+    "notes",
+)
+
+# The person's data (name and phone identify the person and are not "changed" by an import).
+PERSONAL_FIELDS = ("gender", "birth", "community", "position", "political_status", "education", "notes")
+# The person's place in this cohort.
+ENROLLMENT_FIELDS = ("group", "class_role", "status", "withdrawn_on", "withdrawal_reason")
+
+MAX_LENGTHS = {
+    "name": 64,
+    "community": 128,
+    "position": 128,
+    "political_status": 32,
+    "education": 32,
+    "group": 32,
+    "withdrawal_reason": 500,
+    "notes": 2000,
+}
+
+# Header texts as offices write them (compared after normalize_header).
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "seq": ("序号", "编号", "序", "no", "no.", "#"),
+    "name": ("姓名", "学员姓名", "名字", "name"),
+    "gender": ("性别", "gender", "sex"),
+    "birth": (
+        "出生年月",
+        "出生日期",
+        "出生年月日",
+        "出生时间",
+        "生日",
+        "birth",
+        "date of birth",
+        "birthdate",
+    ),
+    "phone": (
+        "联系电话",
+        "手机号码",
+        "手机",
+        "电话",
+        "手机号",
+        "联系方式",
+        "移动电话",
+        "电话号码",
+        "联系手机",
+        "phone",
+        "mobile",
+    ),
+    "community": (
+        "所在居民区",
+        "所在单位",
+        "居民区",
+        "单位",
+        "居民区(单位)",
+        "所在居民区(单位)",
+        "居民区/单位",
+        "所在居民区/单位",
+        "所在居民区/所在单位",
+        "工作单位",
+        "所在社区",
+        "社区",
+        "community",
+    ),
+    "position": ("职务", "现任职务", "现职务", "职位", "现岗位", "position"),
+    "political_status": ("政治面貌", "political status"),
+    "education": ("学历", "文化程度", "最高学历", "education"),
+    "group": ("组别", "小组", "分组", "组", "所在小组", "group"),
+    "class_role": ("班级职务", "班委", "担任职务", "班内职务", "班级角色", "class role", "role"),
+    "status": ("状态", "学籍状态", "status"),
+    "withdrawn_on": ("退出日期", "退学日期"),
+    "withdrawal_reason": ("退出原因", "退学原因"),
+    "notes": ("备注", "说明", "notes", "remark", "remarks"),
+}
+
+
+def normalize_header(text: Any) -> str:
+    """Header text without spaces, stars, full-width forms or case: "联系电话 *" → "联系电话"."""
+    if text is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).lower()
+    text = re.sub(r"\s+", "", text)
+    return text.replace("*", "").rstrip(":：")
+
+
+def _synonym_table() -> dict[str, str]:
+    table = {}
+    for name, synonyms in HEADER_SYNONYMS.items():
+        for synonym in synonyms:
+            table[normalize_header(synonym)] = name
+    return table
+
+
+_SYNONYMS = _synonym_table()
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】")
+
+
+def field_for_header(text: Any) -> str | None:
+    """The field a header names, or None; "联系电话（必填）" and "居民区(单位)" are understood."""
+    key = normalize_header(text)
+    if not key:
+        return None
+    if key in _SYNONYMS:
+        return _SYNONYMS[key]
+    stripped = _PARENS.sub("", key)
+    return _SYNONYMS.get(stripped) if stripped else None
+
+
+@dataclass(frozen=True)
+class HeaderRow:
+    """The header row found in a sheet: which column holds which field."""
+
+    row_no: int
+    columns: dict[int, str]  # column index (0-based) → field
+    labels: dict[str, str]  # field → the header text as written in the file
+    ignored: tuple[str, ...] = ()  # headers the import does not read
+    repeated: tuple[str, ...] = ()  # a second column for a field already found
+
+    @property
+    def fields(self) -> set[str]:
+        return set(self.columns.values())
+
+    @property
+    def has_name(self) -> bool:
+        return "name" in self.fields
+
+
+def read_header(row_no: int, cells: Sequence[Any]) -> HeaderRow:
+    columns: dict[int, str] = {}
+    labels: dict[str, str] = {}
+    ignored: list[str] = []
+    repeated: list[str] = []
+    for index, cell in enumerate(cells):
+        text = rules.clean_text(cell) if cell is not None else None
+        if not text:
+            continue
+        name = field_for_header(text)
+        if name is None:
+            ignored.append(text)
+        elif name in labels:
+            repeated.append(text)
+        else:
+            columns[index] = name
+            labels[name] = text
+    return HeaderRow(row_no, columns, labels, tuple(ignored), tuple(repeated))
+
+
+def find_header_row(rows: Sequence[tuple[int, Sequence[Any]]], scan: int = 10) -> HeaderRow | None:
+    """The row among the first `scan` non-empty rows that names the most known columns.
+
+    Offices put a title row and blank rows above the header; exact header
+    matches only, so a title like "青蓝接力培训班学员名单" scores nothing.
+    A row naming the 姓名 column wins over one that does not.
+    """
+    best: HeaderRow | None = None
+    best_score = (0, 0)
+    for row_no, cells in rows[:scan]:
+        header = read_header(row_no, cells)
+        score = (int(header.has_name), len(header.columns))
+        if score[1] and score > best_score:
+            best, best_score = header, score
+    return best
+
+
+@dataclass
+class CellError:
+    """A problem in one cell (or, with field "name" and code "name_required", a row)."""
+
+    field: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedRow:
+    row_no: int
+    raw: dict[str, str]  # field → the cell as text, for the preview
+    values: dict[str, Any]  # field → clean value; only fields whose column exists
+    errors: list[CellError] = field(default_factory=list)
+    skip: str | None = None  # "example" or "note": a row that is not a trainee
+
+    @property
+    def phone(self) -> str | None:
+        return self.values.get("phone")
+
+    @property
+    def name(self) -> str | None:
+        return self.values.get("name")
+
+    def error_fields(self) -> set[str]:
+        return {e.field for e in self.errors}
+
+
+_NEUTRALIZED = re.compile(r"^'[=+\-@]")
+
+
+def neutralize_formula(value: str) -> str:
+    """A text cell that cannot run as a formula: "=1+1" → "'=1+1" (the export writes this)."""
+    if value and value[0] in "=+-@":
+        return "'" + value
+    return value
+
+
+def strip_neutralizer(value: Any) -> Any:
+    """Undo neutralize_formula so that an exported roster re-imports unchanged."""
+    if isinstance(value, str) and _NEUTRALIZED.match(value):
+        return value[1:]
+    return value
+
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}·])\s+(?=[{_CJK}·])")
+
+
+def normalize_name(raw: Any) -> str | None:
+    """A name as typed, without the padding spaces offices put inside 2-character names ("王  芳")."""
+    text = rules.clean_text(raw)
+    if text is None:
+        return None
+    return _CJK_GAP.sub("", text)
+
+
+_STATUSES = {
+    "在读": EnrollmentStatus.ACTIVE,
+    "在学": EnrollmentStatus.ACTIVE,
+    "正常": EnrollmentStatus.ACTIVE,
+    "active": EnrollmentStatus.ACTIVE,
+    "已退出": EnrollmentStatus.WITHDRAWN,
+    "退出": EnrollmentStatus.WITHDRAWN,
+    "已退学": EnrollmentStatus.WITHDRAWN,
+    "退学": EnrollmentStatus.WITHDRAWN,
+    "withdrawn": EnrollmentStatus.WITHDRAWN,
+}
+
+
+def parse_status(raw: Any) -> EnrollmentStatus:
+    text = rules.clean_text(raw)
+    if text is None:
+        return EnrollmentStatus.ACTIVE
+    status = _STATUSES.get(text.lower())
+    if status is None:
+        raise FieldError("status_invalid", value=text)
+    return status
+
+
+_DATE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(raw: Any) -> date | None:
+    """A calendar date from a date cell, 2025-05-20, 2025.5.20, 2025/5/20 or 2025年5月20日."""
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if not text:
+        return None
+    match = _DATE.match(text)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            pass
+    raise FieldError("date_invalid", value=text)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the preview shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+_YEAR_ONLY = re.compile(r"^(\d{4})\s*年?$")
+
+
+def parse_birth(raw: Any, today: date) -> tuple[int, int | None] | None:
+    """(year, month), or (year, None) for a bare year such as 1979 (the export writes it so)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if isinstance(raw, str):
+        match = _YEAR_ONLY.match(unicodedata.normalize("NFKC", raw).strip())
+        if match:
+            year = int(match.group(1))
+            if year < 1900:
+                raise FieldError("birth_invalid", value=raw.strip())
+            if year > today.year:
+                raise FieldError("birth_future", value=str(year))
+            return (year, None)
+    year, month = rules.parse_birth(raw, today)
+    return (year, month) if year is not None else None
+
+
+_EXAMPLE_MARKS = {"示例", "例", "样例", "例子", "举例", "example"}
+_NOTE_PREFIXES = ("合计", "总计", "共计", "小计", "填表", "制表", "审核", "注", "说明", "备注", "联系人")
+
+
+def _clean(name: str, raw: Any, today: date) -> Any:
+    if name == "name":
+        value = normalize_name(raw)
+        if value is not None and len(value) > MAX_LENGTHS["name"]:
+            raise FieldError("too_long", max=MAX_LENGTHS["name"])
+        return value
+    if name == "phone":
+        return rules.normalize_phone(raw)
+    if name == "gender":
+        return rules.parse_gender(raw)
+    if name == "birth":
+        return parse_birth(raw, today)
+    if name == "class_role":
+        return rules.parse_class_role(raw)
+    if name == "status":
+        return parse_status(raw)
+    if name == "withdrawn_on":
+        return parse_date(raw)
+    return rules.clean_text(raw, MAX_LENGTHS.get(name))
+
+
+def parse_row(row_no: int, cells: Sequence[Any], header: HeaderRow, today: date) -> ParsedRow | None:
+    """One row below the header; None when it holds nothing but (maybe) a 序号."""
+    raw_cells: dict[str, Any] = {}
+    for index, name in header.columns.items():
+        value = cells[index] if index < len(cells) else None
+        raw_cells[name] = strip_neutralizer(value)
+    raw = {name: cell_text(value) for name, value in raw_cells.items()}
+    filled = {name: text for name, text in raw.items() if text and name != "seq"}
+    if not filled:
+        return None
+    row = ParsedRow(row_no, raw, {})
+    seq = normalize_header(raw.get("seq"))
+    if seq in _EXAMPLE_MARKS:
+        row.skip = "example"
+        return row
+    if len(filled) == 1:
+        only = next(iter(filled.values()))
+        if only.startswith(_NOTE_PREFIXES):
+            row.skip = "note"
+            return row
+    for name, value in raw_cells.items():
+        if name == "seq":
+            continue
+        try:
+            row.values[name] = _clean(name, value, today)
+        except FieldError as err:
+            row.errors.append(CellError(name, err.code, dict(err.params)))
+    if not row.values.get("name") and "name" not in row.error_fields():
+        row.errors.append(CellError("name", "name_required"))
+    return row
+
+
+def parse_rows(rows: Sequence[tuple[int, Sequence[Any]]], header: HeaderRow, today: date) -> list[ParsedRow]:
+    """Every trainee row below the header, each with its clean values and errors."""
+    parsed = []
+    for row_no, cells in rows:
+        if row_no <= header.row_no:
+            continue
+        row = parse_row(row_no, cells, header, today)
+        if row is not None:
+            parsed.append(row)
+    mark_duplicates(parsed)
+    return parsed
+
+
+def mark_duplicates(rows: Sequence[ParsedRow]) -> None:
+    """Two rows for one person (same phone; or same name, both without phone): an error on each."""
+    by_phone: dict[str, list[ParsedRow]] = defaultdict(list)
+    by_name: dict[str, list[ParsedRow]] = defaultdict(list)
+    for row in rows:
+        if row.skip:
+            continue
+        if row.phone:
+            by_phone[row.phone].append(row)
+        elif row.name and "phone" not in row.error_fields():
+            by_name[row.name].append(row)
+    for column, groups in (("phone", by_phone), ("name", by_name)):
+        for same in groups.values():
+            if len(same) < 2:
+                continue
+            for row in same:
+                others = [r.row_no for r in same if r is not row]
+                row.errors.append(
+                    CellError(column, "duplicate_in_file", {"rows": others, "value": row.values[column]})
+                )
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return rules.clean_text(value)
+    return value
+
+
+def personal_changes(current: dict[str, Any], incoming: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Personal fields the import will change: those the file fills and that differ.
+
+    An empty cell never erases what is known: offices often leave columns blank
+    for people already on file.
+    """
+    changes = {}
+    for name in PERSONAL_FIELDS:
+        new = incoming.get(name)
+        if new is None:
+            continue
+        old = current.get(name)
+        if name == "birth" and old is not None and new[1] is None and old[0] == new[0]:
+            continue  # "1990" says less than the 1990.05 on file, not something else
+        if _comparable(name, old) != _comparable(name, new):
+            changes[name] = (old, new)
+    return changes
+
+
+def enrollment_changes(current: dict[str, Any], incoming: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Group, class role and status the import will change in an existing enrollment.
+
+    For this cohort the file is the roster: when a column exists, a blank cell
+    means "no group" or "学员". Withdrawal date and reason only matter for a
+    withdrawn enrollment. Columns the file does not have change nothing.
+    """
+    changes = {}
+    for name in ("group", "class_role", "status"):
+        if name not in incoming:
+            continue
+        old, new = current.get(name), incoming[name]
+        if _comparable(name, old) != _comparable(name, new):
+            changes[name] = (old, new)
+    status = incoming.get("status", current.get("status"))
+    if status == EnrollmentStatus.WITHDRAWN:
+        for name in ("withdrawn_on", "withdrawal_reason"):
+            if name not in incoming or incoming[name] is None:
+                continue
+            old, new = current.get(name), incoming[name]
+            if _comparable(name, old) != _comparable(name, new):
+                changes[name] = (old, new)
+    return changes
+
+
+def names_match(a: str | None, b: str | None) -> bool:
+    return normalize_name(a) == normalize_name(b)
+
+
+DEFAULT_ROLE = ClassRole.MEMBER
