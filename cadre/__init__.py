@@ -23,9 +23,9 @@ def public(view):
 
 
 def select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -35,8 +35,12 @@ class BoundedIntConverter(IntegerConverter):
     """`<int:...>` limited to what an INTEGER column holds.
 
     A larger number in a URL would make the database driver raise (a 500);
-    out of range, the URL simply does not match: a 404.
+    out of range, the URL simply does not match: a 404. The regex stops long
+    numbers before any rule matches them, so a sibling rule of another method
+    does not turn the 404 into a 405.
     """
+
+    regex = r"\d{1,10}"
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=2**31 - 1 if max is None else max)
@@ -141,6 +145,18 @@ _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_lan
 
 def _register_request_hooks(app: Flask) -> None:
     from flask import redirect, url_for
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL text cannot hold NUL; the driver would raise deep in a query (a 500).
+        from flask_babel import gettext as _
+
+        from cadre.errors import abort_with
+
+        values = [*request.args.values(), *request.form.values(), *(request.view_args or {}).values()]
+        values += [f.filename or "" for f in request.files.values()]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            abort_with(400, _("请求中含有无效字符。"))
 
     @app.before_request
     def require_login():

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 log = logging.getLogger(__name__)
+
+
+def abort_with(code: int, message: str) -> NoReturn:
+    """Stop the request with an HTTP error whose page shows `message` (already translated)."""
+    error = default_exceptions[code](description=message)
+    error.user_message = True
+    raise error
 
 
 def _messages() -> dict[int, str]:
@@ -42,7 +50,8 @@ def register_error_handlers(app: Flask) -> None:
         if code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024)
             return _render(413, _("上传的文件太大，上限为 %(mb)s MB。", mb=limit))
-        return _render(code)
+        # Only messages written for the user (abort_with) are shown; library descriptions are English.
+        return _render(code, err.description if getattr(err, "user_message", False) else None)
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

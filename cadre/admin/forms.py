@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cadre.labels import choices
@@ -15,6 +15,12 @@ STAFF_ROLES = (Role.ADMIN, Role.ORGANIZER)
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        # WTForms' own message for this case has no Chinese translation (fuzzy in its catalog).
+        acceptable = {value for value, _label, *_rest in self.iter_choices()}
+        if any(value not in acceptable for value in self.data or ()):
+            raise ValidationError(_l("所选的项目已不存在，请刷新页面后重新选择。"))
 
 
 class UserForm(FlaskForm):

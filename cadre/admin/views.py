@@ -74,7 +74,7 @@ def new_user():
             )
             user.set_password(password)
             user.managed_cohorts = (
-                [db.session.get(Cohort, cid) for cid in form.cohorts.data]
+                [db.session.get(Cohort, cid) for cid in form.cohorts.data or []]
                 if user.role == Role.ORGANIZER
                 else []
             )
@@ -109,7 +109,7 @@ def edit_user(user_id: int):
             user.role = Role(form.role.data)
             user.is_active_account = form.is_active_account.data
             user.managed_cohorts = (
-                [db.session.get(Cohort, cid) for cid in form.cohorts.data]
+                [db.session.get(Cohort, cid) for cid in form.cohorts.data or []]
                 if user.role == Role.ORGANIZER
                 else []
             )

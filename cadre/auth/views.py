@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from cadre import audit, public
 from cadre.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
@@ -22,6 +26,16 @@ def _login_username_key() -> str:
     return "login:" + (request.form.get("username") or "").strip().lower()[:64]
 
 
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _spend_a_password_check(password: str) -> None:
+    """As slow as checking a real password, so timing does not tell which usernames exist."""
+    check_password_hash(_dummy_hash(), password)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_username_key, methods=["POST"])
@@ -33,6 +47,8 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()
         user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+        if user is None:
+            _spend_a_password_check(form.password.data)
         if user is None or not user.check_password(form.password.data):
             flash(_("用户名或密码错误。"), "danger")
         elif not user.is_active:
@@ -66,7 +82,7 @@ def change_password():
         else:
             current_user.set_password(form.new_password.data)
             current_user.must_change_password = False
-            audit.record("user.password_changed", current_user)
+            audit.record("user.password_changed", current_user._get_current_object())
             db.session.commit()
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.home"))

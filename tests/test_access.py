@@ -1,0 +1,503 @@
+"""Who may reach which route: every rule of the URL map, for every role.
+
+Each endpoint must be listed in EXPECTATIONS; a new route without an entry
+fails `test_every_route_has_expectations`, so access is decided when a route
+is written, not discovered later.
+
+Roles (in this order in the table):
+    anon       not logged in
+    trainee    a trainee enrolled in cohort A
+    leader     a trainee of cohort A who is 组长 (another trainee than `trainee`)
+    trainee_b  a trainee enrolled only in cohort B
+    org_b      an organizer of cohort B only
+    org_a      an organizer of cohort A
+    admin      a system admin
+
+Outcomes:
+    O  200
+    R  a redirect that is not the login page (e.g. the login page when logged in)
+    L  302 to the login page
+    D  denied: 403 or 404
+    A  an allowed POST (sent with a blank form): 200, 302/303, or 400/409/422 for the
+       blank form refused; never a 500, never 403/404
+
+Denied (D) and login (L) POSTs must write nothing: every table is compared.
+URL arguments come from a small world: cohort_id → cohort A, trainee_id → the
+trainee's record, session_id → a session of A, and so on (ARGUMENTS below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
+from werkzeug.security import generate_password_hash
+
+from cadre.extensions import db, limiter
+from cadre.models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    Certificate,
+    ClassRole,
+    LeaveRequest,
+    Reflection,
+    Role,
+    SessionFeedback,
+    Speaker,
+    User,
+    Venue,
+    VisitStop,
+)
+from tests.conftest import wipe_tables
+from tests.factories import PASSWORD, enroll, make_cohort, make_session, make_trainee
+
+ROLES = ("anon", "trainee", "leader", "trainee_b", "org_b", "org_a", "admin")
+
+# A fast hash: the world has seven accounts and is built for every test.
+_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+
+# fmt: off
+#                                               anon trainee leader trainee_b org_b org_a admin
+EXPECTATIONS: dict[str, dict[str, str]] = {
+    # Public
+    "static":                          {"GET":  "O O O O O O O"},
+    "main.healthz":                    {"GET":  "O O O O O O O"},
+    "main.set_language":               {"POST": "A A A A A A A"},
+    "auth.login":                      {"GET":  "O R R R R R R",
+                                        "POST": "A R R R R R R"},
+    # Everyone logged in
+    "main.home":                       {"GET":  "L O O O O O O"},
+    "auth.logout":                     {"POST": "L A A A A A A"},
+    "auth.change_password":            {"GET":  "L O O O O O O",
+                                        "POST": "L A A A A A A"},
+    # Cohorts: enrolled trainees and the cohort's organizers see it; organizers manage it
+    "cohorts.index":                   {"GET":  "L O O O O O O"},
+    "cohorts.detail":                  {"GET":  "L O O D D O O"},
+    "cohorts.new":                     {"GET":  "L D D D O O O",
+                                        "POST": "L D D D A A A"},
+    "cohorts.edit":                    {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "cohorts.archive":                 {"POST": "L D D D D A A"},
+    "cohorts.unarchive":               {"POST": "L D D D D A A"},
+    # The roster of cohort A: its organizers and admins only
+    "cohorts.enrollments":             {"GET":  "L D D D D O O"},
+    "cohorts.bulk_update_enrollments": {"POST": "L D D D D A A"},
+    "cohorts.add_trainees":            {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "cohorts.new_trainee":             {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "cohorts.enrollment":              {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "cohorts.withdraw_enrollment":     {"POST": "L D D D D A A"},
+    "cohorts.reactivate_enrollment":   {"POST": "L D D D D A A"},
+    "cohorts.remove_enrollment":       {"POST": "L D D D D A A"},
+    # Spreadsheet import and export of cohort A's roster
+    "imports.import_trainees":         {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "imports.commit_import":           {"POST": "L D D D D A A"},
+    "imports.export_roster":           {"GET":  "L D D D D O O"},
+    "imports.template":                {"GET":  "L D D D O O O"},
+    # Trainees: staff search them; trainee_id is `trainee` (enrolled in A), so `leader`
+    # and `trainee_b` are other trainees and must not see that person's pages.
+    "trainees.index":                  {"GET":  "L D D D O O O"},
+    "trainees.create":                 {"GET":  "L D D D O O O",
+                                        "POST": "L D D D A A A"},
+    "trainees.detail":                 {"GET":  "L O D D D O O"},
+    "trainees.edit":                   {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "trainees.record":                 {"GET":  "L O D D D O O"},
+    "trainees.record_pdf":             {"GET":  "L O D D D O O"},
+    "trainees.my_record":              {"GET":  "L R R R D D D"},
+    "trainees.reset_password":         {"POST": "L D D D D A A"},
+    "trainees.cohort_accounts":        {"GET":  "L D D D D O O"},
+    "trainees.create_accounts":        {"POST": "L D D D D A A"},
+    # Admin only
+    "admin.users":                     {"GET":  "L D D D D D O"},
+    "admin.new_user":                  {"GET":  "L D D D D D O",
+                                        "POST": "L D D D D D A"},
+    "admin.edit_user":                 {"GET":  "L D D D D D O",
+                                        "POST": "L D D D D D A"},
+    "admin.reset_password":            {"POST": "L D D D D D A"},
+}
+# fmt: on
+
+# What a browser sends for a form left blank (CSRF is off in TestConfig; its own tests switch it on).
+BLANK_FORM = {"csrf_token": ""}
+
+# Endpoints reachable without logging in. Anything else must send anonymous users to login.
+PUBLIC_ENDPOINTS = {"static", "main.healthz", "main.set_language", "auth.login"}
+
+
+@dataclass
+class World:
+    users: dict[str, User] = field(default_factory=dict)
+    objects: dict[str, object] = field(default_factory=dict)
+
+
+def _account(role: Role, username: str, trainee=None) -> User:
+    user = User(
+        username=username,
+        display_name=username,
+        role=role,
+        password_hash=_CHEAP_HASH,
+        trainee_id=trainee.id if trainee is not None else None,
+    )
+    db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def app(_app):
+    """conftest's `app`, emptying tables with DELETE: PostgreSQL's TRUNCATE costs ~0.4 s a test."""
+    with _app.app_context():
+        try:
+            yield _app
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            limiter.reset()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restart_ids_after_module(_app):
+    """Leave the database as conftest's wipe does (identities restarted) for the modules that follow."""
+    yield
+    with _app.app_context():
+        wipe_tables()
+
+
+@pytest.fixture
+def world(app) -> World:
+    """Two cohorts with their organizers, trainees and the rows later routes refer to."""
+    w = World()
+    admin = _account(Role.ADMIN, "admin")
+    org_a = _account(Role.ORGANIZER, "org_a")
+    org_b = _account(Role.ORGANIZER, "org_b")
+    db.session.commit()
+    cohort_a = make_cohort(organizers=[org_a], code="AAA2025", name="甲班")
+    cohort_b = make_cohort(organizers=[org_b], code="BBB2025", name="乙班")
+
+    trainee = make_trainee(name="王学员", phone="13900000001")
+    leader = make_trainee(name="李组长", phone="13900000002")
+    trainee_b = make_trainee(name="赵乙班", phone="13900000003")
+    enrollment = enroll(cohort_a, trainee, group="第一组")
+    enroll(cohort_a, leader, group="第一组", class_role=ClassRole.GROUP_LEADER)
+    enroll(cohort_b, trainee_b, group="第一组")
+    w.users = {
+        "admin": admin,
+        "org_a": org_a,
+        "org_b": org_b,
+        "trainee": _account(Role.TRAINEE, trainee.phone, trainee),
+        "leader": _account(Role.TRAINEE, leader.phone, leader),
+        "trainee_b": _account(Role.TRAINEE, trainee_b.phone, trainee_b),
+    }
+
+    venue = Venue(name="街道党群服务中心")
+    speaker = Speaker(name="张雪梅", title="教授")
+    db.session.add_all([venue, speaker])
+    session_a = make_session(cohort_a, title="开班第一课", venue=venue, speaker=speaker)
+    make_session(cohort_b, title="乙班讲座")
+    stop = VisitStop(session=session_a, position=1, name="慧华苑居民区党群服务站")
+    attendance = AttendanceRecord(session=session_a, trainee=trainee, status=AttendanceStatus.PRESENT)
+    leave = LeaveRequest(session=session_a, trainee=trainee, reason="家中有事")
+    certificate = Certificate(
+        serial="AAA2025-0001",
+        verification_token="tok-aaa-0001",
+        cohort=cohort_a,
+        trainee=trainee,
+        credit_hours=Decimal("20"),
+        issued_at=datetime(2025, 6, 27, tzinfo=UTC),
+    )
+    db.session.add_all([stop, attendance, leave, certificate])
+    db.session.flush()
+    feedback = SessionFeedback(session_id=session_a.id, trainee_id=trainee.id, rating=5)
+    reflection = Reflection(cohort_id=cohort_a.id, trainee_id=trainee.id, title="心得", body="收获很大")
+    db.session.add_all([feedback, reflection])
+    db.session.commit()
+
+    w.objects = {
+        "cohort": cohort_a,
+        "trainee": trainee,
+        "enrollment": enrollment,
+        "session": session_a,
+        "training_session": session_a,
+        "stop": stop,
+        "visit_stop": stop,
+        "venue": venue,
+        "speaker": speaker,
+        "attendance": attendance,
+        "record": attendance,
+        "leave": leave,
+        "leave_request": leave,
+        "certificate": certificate,
+        "feedback": feedback,
+        "reflection": reflection,
+        # user_id: an account other than the one making the request
+        "user": org_b,
+    }
+    return w
+
+
+# URL arguments that are not `<int:xxx_id>` of an object in the world.
+ARGUMENTS = {
+    "filename": lambda w: "css/cadre.css",
+    "code": lambda w: w.objects["cohort"].code,
+    "cohort_code": lambda w: w.objects["cohort"].code,
+    "serial": lambda w: w.objects["certificate"].serial,
+}
+
+
+def url_arguments(rule, w: World) -> dict:
+    """Values for a rule's arguments, derived from their names."""
+    values = {}
+    for name in rule.arguments:
+        if name in ARGUMENTS:
+            values[name] = ARGUMENTS[name](w)
+        elif name.endswith("_id") and name[:-3] in w.objects:
+            values[name] = w.objects[name[:-3]].id
+        else:
+            pytest.fail(f"{rule.rule}: no value for URL argument {name!r}; add it to ARGUMENTS in {__name__}")
+    return values
+
+
+def rule_for(app, endpoint: str, method: str):
+    rules = [r for r in app.url_map.iter_rules(endpoint) if method in r.methods]
+    assert rules, f"{endpoint} has no rule for {method}"
+    return rules[0]
+
+
+def build_url(app, endpoint: str, method: str, w: World, **overrides) -> str:
+    values = url_arguments(rule_for(app, endpoint, method), w) | overrides
+    with app.test_request_context():
+        return url_for(endpoint, _method=method, **values)
+
+
+def database_state() -> dict[str, list]:
+    """Every row of every table, to prove that a refused request wrote nothing."""
+    db.session.expire_all()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table)).all()
+        state[table.name] = sorted(repr(tuple(row)) for row in rows)
+    db.session.rollback()
+    return state
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/auth/login" in response.headers.get("Location", "")
+
+
+def check_outcome(expected: str, response, what: str) -> None:
+    status = response.status_code
+    assert status != 500, f"{what}: server error"
+    if expected == "O":
+        assert status == 200, f"{what}: expected 200, got {status} {response.headers.get('Location', '')}"
+    elif expected == "R":
+        assert status in (301, 302, 303) and not is_login_redirect(response), f"{what}: expected a redirect"
+    elif expected == "L":
+        assert is_login_redirect(response), f"{what}: expected a login redirect, got {status}"
+    elif expected == "D":
+        assert status in (403, 404), f"{what}: expected 403/404, got {status}"
+    elif expected == "A":
+        # 400/409/422: the blank form refused as bad input, which is an answer, not an error.
+        assert status in (200, 302, 303, 400, 409, 422), f"{what}: expected an allowed answer, got {status}"
+    else:
+        raise AssertionError(f"unknown expectation {expected!r}")
+
+
+def _outcomes(endpoint: str, method: str) -> dict[str, str]:
+    codes = EXPECTATIONS[endpoint][method].split()
+    assert len(codes) == len(ROLES), f"{endpoint} {method}: one outcome per role"
+    return dict(zip(ROLES, codes, strict=True))
+
+
+def _routes(methods: set[str]):
+    return [
+        pytest.param(endpoint, method, id=f"{endpoint}-{method}")
+        for endpoint, by_method in sorted(EXPECTATIONS.items())
+        for method in by_method
+        if method in methods
+    ]
+
+
+def _allowed_posts():
+    return [
+        pytest.param(endpoint, method, role, id=f"{endpoint}-{method}-{role}")
+        for endpoint, by_method in sorted(EXPECTATIONS.items())
+        for method in by_method
+        if method != "GET"
+        for role, code in _outcomes(endpoint, method).items()
+        if code not in ("D", "L")
+    ]
+
+
+class RoleClient:
+    """A test client whose every request runs in its own app context, as on a server.
+
+    The test's app context would otherwise carry `g` (and Flask-Login's cached
+    user) from one client's request into another's.
+    """
+
+    def __init__(self, app, user: User | None):
+        self.app = app
+        self.client = app.test_client()
+        if user is not None:
+            response = self.open("/auth/login", "POST", {"username": user.username, "password": PASSWORD})
+            assert response.status_code == 302, f"could not log in as {user.username}"
+
+    def open(self, url: str, method: str = "GET", data=None):
+        db.session.commit()  # in-memory SQLite: one connection shared with the request's session
+        with self.app.app_context():
+            response = self.client.open(url, method=method, data=data)
+            response.close()
+        return response
+
+
+def client_as(app, w: World, role: str) -> RoleClient:
+    return RoleClient(app, None if role == "anon" else w.users[role])
+
+
+def test_every_route_has_expectations(app):
+    """A route missing from EXPECTATIONS (or a method of it) fails here: classify it above."""
+    missing, stale = [], []
+    in_map: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        in_map.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    for endpoint, methods in sorted(in_map.items()):
+        listed = set(EXPECTATIONS.get(endpoint, {}))
+        missing += [f"{endpoint} {m}" for m in sorted(methods - listed)]
+        stale += [f"{endpoint} {m}" for m in sorted(listed - methods)]
+    stale += [f"{e} (no such endpoint)" for e in sorted(set(EXPECTATIONS) - set(in_map))]
+    assert not missing, f"routes without access expectations: {missing}"
+    assert not stale, f"expectations for routes that do not exist: {stale}"
+
+
+def test_public_routes_are_exactly_the_allow_list(app):
+    public = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint == "static" or getattr(view, "is_public", False)
+    }
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_every_non_public_route_sends_anonymous_users_to_login(app):
+    for endpoint, methods in EXPECTATIONS.items():
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for method, outcomes in methods.items():
+            assert outcomes.split()[0] == "L", f"{endpoint} {method} must need a login"
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _routes({"GET"}))
+def test_page_access(app, world, endpoint, method):
+    """Every role gets what the table says (pages only read, so roles share one world)."""
+    url = build_url(app, endpoint, method, world)
+    failures = []
+    for role, expected in _outcomes(endpoint, method).items():
+        response = client_as(app, world, role).open(url)
+        try:
+            check_outcome(expected, response, f"{role} GET {url}")
+        except AssertionError as err:
+            failures.append(str(err).splitlines()[0])
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _routes({"POST", "PUT", "PATCH", "DELETE"}))
+def test_refused_post_writes_nothing(app, world, endpoint, method):
+    """Roles without access are refused (or sent to login) and the database stays as it was."""
+    url = build_url(app, endpoint, method, world)
+    refused = {role: code for role, code in _outcomes(endpoint, method).items() if code in ("D", "L")}
+    clients = {role: client_as(app, world, role) for role in refused}
+    before = database_state()
+    for role, expected in refused.items():
+        what = f"{role} {method} {url}"
+        check_outcome(expected, clients[role].open(url, method, BLANK_FORM), what)
+        assert database_state() == before, f"{what}: a refused request changed the database"
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role"), _allowed_posts())
+def test_allowed_post_answers_without_error(app, world, endpoint, method, role):
+    """A blank form from a role with access: re-rendered, redirected or refused as bad input; never a 500."""
+    url = build_url(app, endpoint, method, world)
+    response = client_as(app, world, role).open(url, method, BLANK_FORM)
+    check_outcome(_outcomes(endpoint, method)[role], response, f"{role} {method} {url}")
+
+
+def _admin_routes():
+    for endpoint, methods in sorted(EXPECTATIONS.items()):
+        for method, outcomes in methods.items():
+            if outcomes.split()[ROLES.index("admin")] in ("O", "A"):
+                yield pytest.param(endpoint, method, id=f"{endpoint}-{method}")
+
+
+@pytest.mark.parametrize(("endpoint", "method"), list(_admin_routes()))
+@pytest.mark.parametrize("missing_id", [2**31 - 1, 10**20], ids=["absent", "huge"])
+def test_unknown_ids_give_404_and_write_nothing(app, world, endpoint, method, missing_id):
+    """An id that names nothing, or does not fit the database's integers, is a 404 for the admin."""
+    rule = rule_for(app, endpoint, method)
+    int_args = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+    client = client_as(app, world, "admin")
+    before = database_state()
+    for name in int_args:
+        url = build_url(app, endpoint, method, world, **{name: missing_id})
+        status = client.open(url, method, BLANK_FORM).status_code
+        assert status == 404, f"admin {method} {url}: expected 404, got {status}"
+    assert database_state() == before
+
+
+# --- Trainees see only their own things ---------------------------------------
+
+
+def test_trainee_does_not_see_other_trainees_phone_numbers(app, world):
+    client = client_as(app, world, "trainee")
+    page = client.open(build_url(app, "cohorts.detail", "GET", world)).get_data(as_text=True)
+    assert "李组长" in page  # classmates' names are shown ...
+    assert "13900000002" not in page  # ... but not their phone numbers
+    assert "13900000003" not in page
+
+
+def test_organizer_sees_phone_numbers_of_their_cohort(app, world):
+    client = client_as(app, world, "org_a")
+    page = client.open(build_url(app, "cohorts.detail", "GET", world)).get_data(as_text=True)
+    assert "13900000002" in page
+
+
+def test_trainee_home_lists_only_their_own_cohorts_sessions(app, world):
+    client = client_as(app, world, "trainee_b")
+    page = client.open("/").get_data(as_text=True)
+    assert "乙班讲座" in page
+    assert "开班第一课" not in page
+    assert "甲班" not in page
+
+
+@pytest.mark.parametrize(
+    ("role", "sees", "does_not_see"), [("org_a", "甲班", "乙班"), ("org_b", "乙班", "甲班")]
+)
+def test_organizer_lists_only_the_cohorts_they_manage(app, world, role, sees, does_not_see):
+    client = client_as(app, world, role)
+    for url in ("/", "/cohorts/"):
+        page = client.open(url).get_data(as_text=True)
+        assert sees in page
+        assert does_not_see not in page
+
+
+def test_admin_lists_every_cohort(app, world):
+    client = client_as(app, world, "admin")
+    page = client.open("/cohorts/").get_data(as_text=True)
+    assert "甲班" in page and "乙班" in page
+
+
+def test_trainee_lists_only_the_cohorts_they_are_enrolled_in(app, world):
+    client = client_as(app, world, "trainee")
+    page = client.open("/cohorts/").get_data(as_text=True)
+    assert "甲班" in page
+    assert "乙班" not in page
