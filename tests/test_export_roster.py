@@ -169,6 +169,7 @@ def test_the_roster_reimports_through_the_web_page_with_no_changes(client, organ
         ).get_data(as_text=True)
         assert "已在本班，无变化 4" in html
         assert "将更新" not in html
+        assert "无需导入" in html
     finally:
         app.config["IMPORT_UPLOAD_DIR"] = None
 

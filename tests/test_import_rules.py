@@ -263,3 +263,17 @@ def test_formulas_are_neutralised_and_come_back_unchanged(text):
 def test_ordinary_text_is_left_alone(text):
     assert rules.neutralize_formula(text) == text
     assert rules.strip_neutralizer(text) == text
+
+
+def test_a_file_naming_two_monitors_is_an_error_on_both_rows():
+    rows = _rows(
+        ("王芳", "13800138000", "班长"),
+        ("李娜", "13900139000", "组长"),
+        ("张伟", "13700137000", "班长"),
+        header=("姓名", "手机", "班委"),
+    )
+    assert [(e.field, e.code, e.params["rows"]) for e in rows[0].errors] == [
+        ("class_role", "two_monitors", [4])
+    ]
+    assert rows[1].errors == []
+    assert [e.params["rows"] for e in rows[2].errors] == [[2]]

@@ -97,7 +97,7 @@ def test_office_roster_preview_shows_every_row_and_writes_nothing(staff_client, 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "新学员 29" in html
-    assert "确认导入 29 名学员" in html
+    assert "确认后将新建学员 29 人" in html
     assert "表头在第 3 行" in html
     for person in rosters.OFFICE_TRAINEES:
         assert person.name in html
@@ -133,7 +133,7 @@ def test_office_roster_goes_in_with_no_manual_fixes(staff_client, cohort, upload
     assert event.actor_id is not None
     assert list(upload_dir.iterdir()) == []  # deleted after commit
     page = staff_client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
-    assert "导入完成：新学员 29 人" in page
+    assert "导入完成：新建学员 29 人。" in page
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
@@ -375,3 +375,22 @@ def test_template_downloads_and_imports_only_what_is_filled_in(staff_client, coh
 def test_trainees_cannot_download_the_template(client, cohort):
     login(client, make_trainee_user(cohort).username)
     assert client.get("/imports/template.xlsx").status_code == 403
+
+
+def test_a_new_monitor_from_the_file_replaces_one_not_in_the_file(staff_client, cohort):
+    old = make_trainee(name="赵磊", phone="13600136000")
+    old_enrollment = enroll(cohort, old, class_role=ClassRole.MONITOR)
+    rows = rosters.simple_rows([_person(班级职务="班长")])
+    html = upload(staff_client, cohort, rosters.xlsx_bytes(rows)).get_data(as_text=True)
+    assert "原班长“赵磊”不在本文件中，将改为学员" in html
+    commit(staff_client, cohort, commit_fields(html))
+    db.session.refresh(old_enrollment)
+    assert old_enrollment.class_role == ClassRole.MEMBER
+    monitors = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.cohort_id == cohort.id, Enrollment.class_role == ClassRole.MONITOR
+        )
+    ).all()
+    assert [e.trainee.name for e in monitors] == ["王芳"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "trainees.imported"))
+    assert event.after["demoted_ids"] == [str(old.id)]

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from cadre import audit
 from cadre.extensions import db
@@ -113,6 +114,8 @@ class ImportPlan:
     header: HeaderRow | None = None
     file_error: FileRefused | None = None
     rows: list[RowPlan] = field(default_factory=list)
+    # 班长 of the cohort not in the file, who become 学员 because the file names another 班长.
+    demoted: list[Enrollment] = field(default_factory=list)
     stale: bool = False  # the database changed between preview and commit
 
     @property
@@ -162,7 +165,8 @@ class ImportPlan:
             ]
             for r in self.rows
         ]
-        blob = json.dumps([self.cohort_id, self.sha256, summary], ensure_ascii=False)
+        demoted = sorted(e.id for e in self.demoted)
+        blob = json.dumps([self.cohort_id, self.sha256, summary, demoted], ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -172,6 +176,7 @@ class ImportResult:
     enrolled: list[int] = field(default_factory=list)  # trainee ids of known people newly enrolled
     updated: list[int] = field(default_factory=list)  # trainee ids already in the cohort, changed
     unchanged: int = 0
+    demoted: list[int] = field(default_factory=list)  # trainee ids of a former 班长 not in the file
 
     @property
     def total(self) -> int:
@@ -224,7 +229,21 @@ def plan_import(cohort: Cohort, data: bytes, filename: str, today: date | None =
         plan.file_error = refused
         return plan
     plan.rows = _match(cohort, parsed)
+    plan.demoted = _monitors_to_demote(cohort, plan.rows)
     return plan
+
+
+def _monitors_to_demote(cohort: Cohort, rows: list[RowPlan]) -> list[Enrollment]:
+    """One 班长 per cohort: a 班长 named by the file replaces one who is not in the file."""
+    if not any(r.values.get("class_role") == ClassRole.MONITOR for r in rows if r.outcome != SKIP):
+        return []
+    in_file = {r.trainee.id for r in rows if r.trainee is not None}
+    current = db.session.scalars(
+        select(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.class_role == ClassRole.MONITOR)
+        .options(selectinload(Enrollment.trainee))
+    ).all()
+    return [e for e in current if e.trainee_id not in in_file]
 
 
 def _chunks(items: list) -> list[list]:
@@ -345,6 +364,22 @@ def _jsonable_changes(changes: dict[str, tuple[Any, Any]], index: int) -> dict[s
     return {name: display_value(name, pair[index]) for name, pair in changes.items()}
 
 
+def _new_enrollment(cohort: Cohort, row: RowPlan, today: date) -> Enrollment:
+    values = row.values
+    status = values.get("status", EnrollmentStatus.ACTIVE)
+    enrollment = Enrollment(
+        cohort_id=cohort.id,
+        trainee_id=row.trainee.id,
+        group=values.get("group"),
+        class_role=values.get("class_role", ClassRole.MEMBER),
+        status=status,
+    )
+    if status == EnrollmentStatus.WITHDRAWN:
+        enrollment.withdrawn_on = values.get("withdrawn_on") or today
+        enrollment.withdrawal_reason = values.get("withdrawal_reason")
+    return enrollment
+
+
 def apply_import(cohort: Cohort, plan: ImportPlan, today: date | None = None) -> ImportResult:
     """Write a plan without errors: create, enroll and update; audit; flush. The caller commits."""
     if not plan.ok:
@@ -352,34 +387,33 @@ def apply_import(cohort: Cohort, plan: ImportPlan, today: date | None = None) ->
     today = today or date.today()
     result = ImportResult()
     new_trainees: list[Trainee] = []
-    new_enrollments: list[Enrollment] = []
     for row in plan.rows:
-        values = row.values
         if row.outcome == NEW:
-            trainee = Trainee(name=values["name"], phone=values.get("phone"))
-            _set_person(trainee, rules.personal_changes({}, values))
+            trainee = Trainee(name=row.values["name"], phone=row.values.get("phone"))
+            _set_person(trainee, rules.personal_changes({}, row.values))
             row.trainee = trainee
             new_trainees.append(trainee)
-        if row.outcome in (NEW, ENROLL):
-            status = values.get("status", EnrollmentStatus.ACTIVE)
-            enrollment = Enrollment(
-                cohort_id=cohort.id,
-                trainee=row.trainee,
-                group=values.get("group"),
-                class_role=values.get("class_role", ClassRole.MEMBER),
-                status=status,
-            )
-            if status == EnrollmentStatus.WITHDRAWN:
-                enrollment.withdrawn_on = values.get("withdrawn_on") or today
-                enrollment.withdrawal_reason = values.get("withdrawal_reason")
-            new_enrollments.append(enrollment)
-        if row.outcome in (ENROLL, UPDATE) and row.person_changes:
+        elif row.outcome in (ENROLL, UPDATE) and row.person_changes:
             _set_person(row.trainee, row.person_changes)
         if row.outcome == UPDATE and row.enrollment_changes:
             _set_enrollment(row.enrollment, row.enrollment_changes, today)
+    for enrollment in plan.demoted:
+        result.demoted.append(enrollment.trainee_id)
+        enrollment.class_role = ClassRole.MEMBER
+        audit.record(
+            "enrollment.updated",
+            object_type="enrollments",
+            object_id=enrollment.id,
+            cohort_id=cohort.id,
+            before={"class_role": display_value("class_role", ClassRole.MONITOR)},
+            after={"class_role": display_value("class_role", ClassRole.MEMBER), "source": "import"},
+        )
     try:
         db.session.add_all(new_trainees)
-        db.session.add_all(new_enrollments)
+        db.session.flush()  # ids for the enrollments (no backref bookkeeping per row)
+        db.session.add_all(
+            [_new_enrollment(cohort, row, today) for row in plan.rows if row.outcome in (NEW, ENROLL)]
+        )
         db.session.flush()
     except IntegrityError as err:
         db.session.rollback()
@@ -427,6 +461,7 @@ def apply_import(cohort: Cohort, plan: ImportPlan, today: date | None = None) ->
             "created_ids": result.created,
             "enrolled_ids": result.enrolled,
             "updated_ids": result.updated,
+            "demoted_ids": result.demoted,
         },
     )
     try:

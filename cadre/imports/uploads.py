@@ -38,7 +38,8 @@ def save_upload(data: bytes, ext: str) -> str:
     purge_old()
     token = secrets.token_urlsafe(32)
     path = _path(token, ext)
-    assert path is not None
+    if path is None:
+        raise ValueError(f"not an import file type: {ext!r}")
     # O_EXCL: never overwrite; 0o600: personal data readable by the app only.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:

@@ -46,9 +46,24 @@ def _render_preview(cohort, plan, commit_form=None, status=200):
             commit_form=commit_form,
             upload_form=UploadForm(formdata=None),
             outcome_labels=outcome_labels(),
+            summary=summary_text(*(plan.counts[k] for k in ("new", "enroll", "update", "same"))),
         ),
         status,
     )
+
+
+def summary_text(created: int, enrolled: int, updated: int, unchanged: int) -> str:
+    """The non-zero parts of what an import does, in one sentence."""
+    parts = []
+    if created:
+        parts.append(_("新建学员 %(n)s 人", n=created))
+    if enrolled:
+        parts.append(_("已有学员加入本班 %(n)s 人", n=enrolled))
+    if updated:
+        parts.append(_("更新本班学员 %(n)s 人", n=updated))
+    if unchanged:
+        parts.append(_("无变化 %(n)s 人", n=unchanged))
+    return _("，").join(parts)
 
 
 def outcome_labels() -> dict[str, tuple[str, str]]:
@@ -111,17 +126,8 @@ def commit_import(cohort_id: int):
         return _render_preview(cohort, plan, None, 422)
     db.session.commit()
     uploads.delete_upload(token, ext)
-    flash(
-        _(
-            "导入完成：新学员 %(created)s 人，已有学员加入本班 %(enrolled)s 人，"
-            "更新 %(updated)s 人，无变化 %(unchanged)s 人。",
-            created=len(result.created),
-            enrolled=len(result.enrolled),
-            updated=len(result.updated),
-            unchanged=result.unchanged,
-        ),
-        "success",
-    )
+    summary = summary_text(len(result.created), len(result.enrolled), len(result.updated), result.unchanged)
+    flash(_("导入完成：%(summary)s。", summary=summary), "success")
     return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
 
 

@@ -402,7 +402,18 @@ def parse_rows(rows: Sequence[tuple[int, Sequence[Any]]], header: HeaderRow, tod
         if row is not None:
             parsed.append(row)
     mark_duplicates(parsed)
+    mark_second_monitors(parsed)
     return parsed
+
+
+def mark_second_monitors(rows: Sequence[ParsedRow]) -> None:
+    """A cohort has one 班长: a file naming two is an error on each of those rows."""
+    monitors = [r for r in rows if not r.skip and r.values.get("class_role") == ClassRole.MONITOR]
+    if len(monitors) < 2:
+        return
+    for row in monitors:
+        others = [r.row_no for r in monitors if r is not row]
+        row.errors.append(CellError("class_role", "two_monitors", {"rows": others}))
 
 
 def mark_duplicates(rows: Sequence[ParsedRow]) -> None:
