@@ -303,7 +303,7 @@ def test_known_phone_offers_the_existing_person_instead_of_a_duplicate(client, c
     response = client.post(url(cohort, "/new"), data=new_trainee_data(name="周敏敏"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "手机号码 138****5678 已属于学员 周敏（慧华苑居民区）" in page
+    assert "手机号码 138****5678 已属于学员 周敏（慧华苑居民区），不能重复建档" in page
     assert f'name="trainee_ids" value="{known.id}"' in page
     assert "改为把 周敏 加入本班" in page
     assert db.session.scalar(select(func.count()).select_from(Trainee)) == 1
@@ -381,7 +381,9 @@ def test_withdraw_keeps_the_person_in_the_roster_with_date_and_reason(client, co
     assert event.before["status"] == "active" and event.after["status"] == "withdrawn"
     assert event.after["withdrawal_reason"] == "工作调动" and event.cohort_id == cohort.id
     page = client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
-    assert "恢复为在读" in page and "标记为退出" in page  # history line and the button
+    assert "恢复为在读" in page  # the way back
+    assert "状态：在读 → 已退出" in page  # the history
+    assert "退出原因：— → 工作调动" in page
 
 
 @pytest.mark.parametrize(
@@ -660,3 +662,45 @@ def test_cohort_page_summarizes_groups(client, cohort):
     assert "班长" in page and "张伟" in page
     assert "组长：王芳" in page
     assert "2 人" in page and "1 人" in page
+
+
+def test_withdrawal_date_defaults_to_today_in_shanghai(client, cohort, monkeypatch):
+    from datetime import UTC, datetime
+
+    import cadre.cohorts.forms as forms
+
+    class FakeDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            # 2025-05-19 20:00 UTC is already 2025-05-20 in Shanghai.
+            return datetime(2025, 5, 19, 20, 0, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(forms, "datetime", FakeDatetime)
+    e = enroll(cohort, make_trainee())
+    page = client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
+    assert 'value="2025-05-20"' in page
+
+
+def test_cohort_page_links_the_roster_for_managers_only(client, cohort):
+    enroll(cohort, make_trainee(name="张伟", phone="13812345678"))
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f"/cohorts/{cohort.id}/enrollments" in page
+    client.post("/auth/logout")
+    trainee_user = make_trainee_user(cohort)
+    login(client, trainee_user.username)
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f"/cohorts/{cohort.id}/enrollments" not in page
+    assert "13812345678" not in page
+
+
+def test_enrolling_concurrently_gets_a_message_not_a_500(client, cohort, monkeypatch):
+    from cadre.cohorts import services
+
+    t = make_trainee(name="张伟")
+    enroll(cohort, t)
+    # The other request enrolled the same person after our roster was read.
+    monkeypatch.setattr(services, "_locked_roster", lambda cohort_id: [])
+    response = client.post(url(cohort, "/add"), data={"trainee_ids": str(t.id), "class_role": "member"})
+    assert response.status_code == 200
+    assert "刚才有人同时修改了这些数据" in response.get_data(as_text=True)
+    assert enrollment_count() == 1

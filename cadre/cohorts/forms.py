@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,6 +26,13 @@ from cadre.labels import label_for
 from cadre.models import ClassRole
 from cadre.rules import cohort_rules as rules
 from cadre.trainees.forms import TraineeForm
+
+
+def local_today() -> date:
+    """Today where the office is (the server may run on UTC)."""
+    from flask import current_app
+
+    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
 def _safe_int(value) -> int | None:
@@ -145,6 +153,7 @@ class RoleSelectField(SelectField):
     def __init__(self, label=None, *, allow_unchanged: bool = False, **kw):
         super().__init__(label, validate_choice=False, **kw)
         self.allow_unchanged = allow_unchanged
+        self.type = "SelectField"  # styled like any select by the form macros
 
     def pre_validate(self, form):
         allowed = {r.value for r in ClassRole}
@@ -223,7 +232,7 @@ class CohortForm(FlaskForm):
         description=_l("留空表示不限。"),
         message=_l("无故缺勤最多次数应为 0 到 999 之间的整数，留空表示不限。"),
     )
-    organizers = MultiCheckboxField(_l("组织者"), coerce=_safe_int, choices=[])
+    organizers = MultiCheckboxField(_l("负责本班的组织者"), coerce=_safe_int, choices=[])
     submit = SubmitField(_l("保存"))
 
     def validate_code(self, field):
@@ -328,7 +337,7 @@ class WithdrawForm(FlaskForm):
         _l("退出日期"),
         message=_l("退出日期无效，请按 2025-05-20 的格式填写。"),
         validators=[DataRequired(_l("请填写退出日期。"))],
-        default=date.today,
+        default=local_today,
     )
     reason = TextAreaField(
         _l("退出原因"),

@@ -8,11 +8,13 @@ commits. A refusal raises ServiceError before anything is written.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
@@ -56,6 +58,26 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+@contextmanager
+def writing(conflict_message: str | None = None, field: str | None = None):
+    """Run service calls and commit; roll back on refusal.
+
+    A unique constraint hit by a concurrent request (at flush or commit)
+    becomes a ServiceError with a message instead of a 500.
+    """
+    try:
+        yield
+        db.session.commit()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise ServiceError(
+            conflict_message or _("刚才有人同时修改了这些数据，请刷新页面后重试。"), field
+        ) from err
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 # ---------------------------------------------------------------- reading
@@ -533,8 +555,7 @@ class DuplicatePhone(ServiceError):
     def __init__(self, trainee: Trainee):
         super().__init__(
             _(
-                "手机号码 %(phone)s 已属于学员 %(name)s（%(community)s），不能重复建档。"
-                "可以直接把此人加入本班。",
+                "手机号码 %(phone)s 已属于学员 %(name)s（%(community)s），不能重复建档。",
                 phone=trainee.masked_phone,
                 name=trainee.name,
                 community=trainee.community or _("未填居民区/单位"),
@@ -738,15 +759,14 @@ class HistoryLine:
 
 def _history_value(key: str, value) -> str:
     from cadre.labels import label_for
-    from cadre.models import ClassRole as _Role
-    from cadre.models import EnrollmentStatus as _Status
 
     if value is None or value == "":
         return "—"
-    if key == "class_role" and value in {r.value for r in _Role}:
-        return label_for(_Role(value))
-    if key == "status" and value in {s.value for s in _Status}:
-        return label_for(_Status(value))
+    if key == "class_role" and value in {r.value for r in ClassRole}:
+        return label_for(ClassRole(value))
+    if key == "status":
+        # Not label_for: EnrollmentStatus.WITHDRAWN and LeaveStatus.WITHDRAWN share one LABELS key.
+        return {"active": _("在读"), "withdrawn": _("已退出")}.get(value, str(value))
     return str(value)
 
 

@@ -107,10 +107,9 @@ def new():
     form = _cohort_form(None)
     if form.validate_on_submit():
         try:
-            cohort = services.create_cohort(_cohort_data(form), current_user)
-            db.session.commit()
+            with services.writing(_("班级代码或场地名称刚刚已被使用，请检查后重试。"), "code"):
+                cohort = services.create_cohort(_cohort_data(form), current_user)
         except ServiceError as err:
-            db.session.rollback()
             _field_error(form, err)
         else:
             flash(_("培训班“%(name)s”已创建。", name=cohort.name), "success")
@@ -124,10 +123,9 @@ def edit(cohort_id: int):
     form = _cohort_form(cohort)
     if form.validate_on_submit():
         try:
-            changed = services.update_cohort(cohort, _cohort_data(form))
-            db.session.commit()
+            with services.writing(_("班级代码或场地名称刚刚已被使用，请检查后重试。"), "code"):
+                changed = services.update_cohort(cohort, _cohort_data(form))
         except ServiceError as err:
-            db.session.rollback()
             _field_error(form, err)
         else:
             flash(_("培训班信息已保存。") if changed else _("没有需要保存的修改。"), "success")
@@ -237,16 +235,15 @@ def bulk_update_enrollments(cohort_id: int):
                 flash(message, "danger")
         return redirect(_roster_url(cohort))
     try:
-        result = services.update_enrollments(
-            cohort,
-            form.ids.data,
-            group=form.group.data,
-            clear_group=form.clear_group.data,
-            role=form.class_role.role,
-        )
-        db.session.commit()
+        with services.writing():
+            result = services.update_enrollments(
+                cohort,
+                form.ids.data,
+                group=form.group.data,
+                clear_group=form.clear_group.data,
+                role=form.class_role.role,
+            )
     except ServiceError as err:
-        db.session.rollback()
         flash(err.message, "danger")
         return redirect(_roster_url(cohort))
     flash(_("已修改 %(n)s 位学员。", n=len(result.changed)), "success")
@@ -262,12 +259,11 @@ def add_trainees(cohort_id: int):
     form = AddExistingForm()
     if form.validate_on_submit():
         try:
-            result = services.enroll_trainees(
-                cohort, form.trainee_ids.data, group=form.group.data, role=form.class_role.role
-            )
-            db.session.commit()
+            with services.writing():
+                result = services.enroll_trainees(
+                    cohort, form.trainee_ids.data, group=form.group.data, role=form.class_role.role
+                )
         except ServiceError as err:
-            db.session.rollback()
             flash(err.message, "danger")
         else:
             if result.added:
@@ -314,16 +310,14 @@ def new_trainee(cohort_id: int):
             form.confirm_new.data = "1"
         else:
             try:
-                trainee, result = services.enroll_new_trainee(
-                    cohort, form, group=form.group.data, role=form.class_role.role
-                )
-                db.session.commit()
+                with services.writing():
+                    trainee, result = services.enroll_new_trainee(
+                        cohort, form, group=form.group.data, role=form.class_role.role
+                    )
             except services.DuplicatePhone as err:
-                db.session.rollback()
                 duplicate = err.trainee
                 _field_error(form, err)
             except ServiceError as err:
-                db.session.rollback()
                 _field_error(form, err)
             else:
                 flash(_("已新建学员 %(name)s 并加入本班。", name=trainee.name), "success")
@@ -359,16 +353,15 @@ def enrollment(cohort_id: int, enrollment_id: int):
         return refusal
     if form.validate_on_submit():
         try:
-            result = services.update_enrollments(
-                cohort,
-                [enrollment.id],
-                group=form.group.data,
-                clear_group=not form.group.data,
-                role=form.class_role.role,
-            )
-            db.session.commit()
+            with services.writing():
+                result = services.update_enrollments(
+                    cohort,
+                    [enrollment.id],
+                    group=form.group.data,
+                    clear_group=not form.group.data,
+                    role=form.class_role.role,
+                )
         except ServiceError as err:
-            db.session.rollback()
             _field_error(form, err)
         else:
             name = enrollment.trainee.name
@@ -402,10 +395,9 @@ def withdraw_enrollment(cohort_id: int, enrollment_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            services.withdraw(cohort, enrollment.id, form.withdrawn_on.data, form.reason.data)
-            db.session.commit()
+            with services.writing():
+                services.withdraw(cohort, enrollment.id, form.withdrawn_on.data, form.reason.data)
         except ServiceError as err:
-            db.session.rollback()
             flash(err.message, "warning")
         else:
             flash(_("%(name)s 已标记为退出。", name=enrollment.trainee.name), "success")
@@ -434,10 +426,9 @@ def reactivate_enrollment(cohort_id: int, enrollment_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.reactivate(cohort, enrollment.id)
-        db.session.commit()
+        with services.writing():
+            services.reactivate(cohort, enrollment.id)
     except ServiceError as err:
-        db.session.rollback()
         flash(err.message, "info")
     else:
         flash(_("%(name)s 已恢复为在读。", name=enrollment.trainee.name), "success")
@@ -453,10 +444,9 @@ def remove_enrollment(cohort_id: int, enrollment_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        name = services.remove(cohort, enrollment.id)
-        db.session.commit()
+        with services.writing():
+            name = services.remove(cohort, enrollment.id)
     except ServiceError as err:
-        db.session.rollback()
         flash(err.message, "warning")
         return redirect(url_for("cohorts.enrollment", cohort_id=cohort.id, enrollment_id=enrollment.id))
     flash(_("已将 %(name)s 从本班名单中删除（学员档案保留）。", name=name), "success")
