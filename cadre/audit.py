@@ -52,15 +52,17 @@ def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict:
     return {f: getattr(obj, f) for f in fields}
 
 
+def _jsonable_value(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable_value(v) for k, v in value.items()}
+    return str(value)  # enums, dates, decimals: their text form
+
+
 def _jsonable(data: dict | None) -> dict | None:
     if data is None:
         return None
-    out = {}
-    for key, value in data.items():
-        if value is None or isinstance(value, (str, int, float, bool)):
-            out[key] = value
-        elif isinstance(value, (list, tuple)):
-            out[key] = [str(v) for v in value]
-        else:
-            out[key] = str(value)
-    return out
+    return {str(k): _jsonable_value(v) for k, v in data.items()}
