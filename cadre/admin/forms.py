@@ -33,7 +33,7 @@ class UserForm(FlaskForm):
         ],
     )
     display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名。")), Length(max=64)])
-    role = SelectField(_l("角色"), choices=[])
+    role = SelectField(_l("角色"), choices=[], default=Role.ORGANIZER.value)
     password = PasswordField(
         _l("初始密码"),
         description=_l("留空则自动生成；用户首次登录时须修改。"),

@@ -91,6 +91,8 @@ def edit_user(user_id: int):
     user = _user_or_404(user_id)
     form = UserForm(obj=user, roles=(Role.TRAINEE,) if user.role == Role.TRAINEE else STAFF_ROLES)
     form.cohorts.choices = _cohort_choices()
+    form.password.label.text = _("新密码")
+    form.password.description = _("留空则不修改；填写后用户下次登录时须修改。")
     if not form.is_submitted():
         form.role.data = user.role.value
         form.cohorts.data = [c.id for c in user.managed_cohorts]
