@@ -19,23 +19,29 @@ def can_manage_cohort(user: User, cohort: Cohort) -> bool:
     if user.role == Role.ADMIN:
         return True
     if user.role == Role.ORGANIZER:
-        return db.session.scalar(
-            select(cohort_organizers.c.user_id).where(
-                cohort_organizers.c.cohort_id == cohort.id,
-                cohort_organizers.c.user_id == user.id,
+        return (
+            db.session.scalar(
+                select(cohort_organizers.c.user_id).where(
+                    cohort_organizers.c.cohort_id == cohort.id,
+                    cohort_organizers.c.user_id == user.id,
+                )
             )
-        ) is not None
+            is not None
+        )
     return False
 
 
 def is_enrolled(user: User, cohort: Cohort) -> bool:
     if not user.is_authenticated or user.trainee_id is None:
         return False
-    return db.session.scalar(
-        select(Enrollment.id).where(
-            Enrollment.cohort_id == cohort.id, Enrollment.trainee_id == user.trainee_id
+    return (
+        db.session.scalar(
+            select(Enrollment.id).where(
+                Enrollment.cohort_id == cohort.id, Enrollment.trainee_id == user.trainee_id
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def visible_cohorts(user: User) -> Select:
