@@ -198,8 +198,8 @@ def test_admin_edits_an_organizer_and_the_change_is_audited(client, admin):
     assert event.object_id == organizer.id
     assert event.before["display_name"] == "李娜"
     assert event.after["display_name"] == "李娜娜"
-    assert event.before["cohorts"] == [str(old.id)]
-    assert event.after["cohorts"] == [str(new.id)]
+    assert event.before["cohorts"] == [old.id]
+    assert event.after["cohorts"] == [new.id]
 
 
 def test_edit_form_shows_the_current_values(client, admin):
