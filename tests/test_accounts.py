@@ -38,7 +38,7 @@ def slips_from(page_html: str) -> bytes:
 def passwords_on(page_html: str) -> dict[str, str]:
     """username → password as the result table shows them."""
     rows = re.findall(
-        r'<td class="text-nowrap">(\d{11})</td>\s*<td class="password-once text-nowrap">([^<]+)</td>',
+        r'<td class="text-nowrap">(\d{11})</td>\s*<td class="password-once text-nowrap"[^>]*>([^<]+)</td>',
         page_html,
     )
     return {u: html_lib.unescape(p) for u, p in rows}
@@ -272,3 +272,39 @@ def test_trainee_can_change_the_initial_password_and_then_use_the_site(client, c
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        ["第一组", "第二组", "第三组", "第四组", "第五组", "第十组", "第十一组", "第二十组", None],
+        ["1组", "2组", "10组", None],
+    ],
+)
+def test_groups_sort_by_their_number(groups):
+    from cadre.trainees.accounts import group_sort_key
+
+    assert sorted(reversed(groups), key=group_sort_key) == groups
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_account_forms_carry_csrf_tokens_and_refuse_posts_without(client, cohort_world, csrf_on):
+    cohort = cohort_world["cohort"]
+    page_html = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page_html).group(1)
+    client.post("/auth/login", data={"username": "org", "password": "correct-horse-9", "csrf_token": token})
+    assert client.post(url(cohort)).status_code == 400
+    existing = cohort_world["existing"]
+    assert client.post(f"/trainees/{existing.trainee_id}/reset-password").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.TRAINEE)) == 1
+    overview = client.get(url(cohort)).get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', overview)
+    assert len(tokens) >= 2  # the create form and every reset form
+    result = client.post(url(cohort), data={"csrf_token": tokens[-1]}).get_data(as_text=True)
+    assert len(passwords_on(result)) == 3

@@ -399,3 +399,12 @@ def test_withdrawn_trainee_is_still_managed_by_the_cohorts_organizer(client, wor
     db.session.commit()
     login(client, "org_a")
     assert client.get(f"/trainees/{world['zhang'].id}").status_code == 200
+
+
+def test_a_taken_phone_is_reported_together_with_other_field_errors(client, world):
+    login(client, "admin")
+    response = client.post(
+        f"/trainees/{world['zhang'].id}/edit", data=valid_form(phone="13900001111", birth="2999.01")
+    )
+    html = response.get_data(as_text=True)
+    assert "该手机号码已登记为另一位学员" in html and "晚于今天" in html

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -79,6 +80,25 @@ class AccountsConflict(Exception):
 
 
 _ROLE_ORDER = {ClassRole.MONITOR: 0, ClassRole.GROUP_LEADER: 1, ClassRole.MEMBER: 2}
+_CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"两": 2}
+_NUMBER_RE = re.compile(r"\d+|[零一二两三四五六七八九十]+")
+
+
+def _number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(units, 0)
+    return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+
+
+def group_sort_key(group: str | None) -> tuple:
+    """第二组 before 第十组, 2组 before 10组; no group last."""
+    if not group:
+        return (1, 0, "")
+    match = _NUMBER_RE.search(group)
+    return (0, _number(match.group()) if match else 10**6, group)
 
 
 def account_rows(cohort: Cohort) -> list[AccountRow]:
@@ -90,7 +110,7 @@ def account_rows(cohort: Cohort) -> list[AccountRow]:
     ).all()
     enrollments = sorted(
         enrollments,
-        key=lambda e: (e.group or "\uffff", _ROLE_ORDER.get(e.class_role, 9), e.trainee.name, e.id),
+        key=lambda e: (group_sort_key(e.group), _ROLE_ORDER.get(e.class_role, 9), e.trainee.name, e.id),
     )
     wanted = [e.trainee.phone for e in enrollments if e.trainee.user is None and e.trainee.phone]
     taken: set[str] = set()

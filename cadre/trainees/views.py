@@ -74,6 +74,17 @@ def _field_labels() -> dict[str, str]:
     }
 
 
+def _validate(form, exclude_id: int | None) -> bool:
+    """Validate a submitted trainee form, a phone of someone else included, so all errors show at once."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    if not form.phone.errors and services.phone_owner(form.phone_value, exclude_id) is not None:
+        form.phone.errors.append(_phone_taken_message())
+        valid = False
+    return valid
+
+
 def _phone_taken_message() -> str:
     return _("该手机号码已登记为另一位学员，请在学员库中按完整号码查找此人，不要重复登记。")
 
@@ -144,7 +155,7 @@ def create():
     form.set_cohorts(cohorts, required=not is_admin)
     if not form.is_submitted() and request.args.get("cohort", type=int):
         form.cohort.data = request.args.get("cohort", type=int)
-    if form.validate_on_submit():
+    if _validate(form, exclude_id=None):
         cohort = db.session.get(Cohort, form.cohort.data) if form.cohort.data else None
         try:
             trainee = services.create_trainee(form, cohort)
@@ -163,7 +174,7 @@ def edit(trainee_id: int):
     form = TraineeForm()
     if not form.is_submitted():
         form.load(trainee)
-    if form.validate_on_submit():
+    if _validate(form, exclude_id=trainee_id):
         try:
             changed = services.update_trainee(trainee, form)
         except services.PhoneTaken:
