@@ -17,44 +17,49 @@ from cadre.models import (
     SignInMethod,
 )
 
-LABELS: dict[enum.Enum, object] = {
-    Role.ADMIN: _l("系统管理员"),
-    Role.ORGANIZER: _l("组织者"),
-    Role.TRAINEE: _l("学员"),
-    Gender.MALE: _l("男"),
-    Gender.FEMALE: _l("女"),
-    ClassRole.MONITOR: _l("班长"),
-    ClassRole.GROUP_LEADER: _l("组长"),
-    ClassRole.MEMBER: _l("学员"),
-    EnrollmentStatus.ACTIVE: _l("在读"),
-    EnrollmentStatus.WITHDRAWN: _l("已退出"),
-    SessionKind.CEREMONY: _l("开班仪式"),
-    SessionKind.LECTURE: _l("专题讲座"),
-    SessionKind.ONSITE: _l("现场教学"),
-    SessionKind.SITE_VISIT: _l("研学参观"),
-    SessionKind.EXCHANGE: _l("交流分享"),
-    SessionKind.ASSESSMENT: _l("考核"),
-    AttendanceStatus.PRESENT: _l("出勤"),
-    AttendanceStatus.LATE: _l("迟到"),
-    AttendanceStatus.LEFT_EARLY: _l("早退"),
-    AttendanceStatus.EXCUSED: _l("请假"),
-    AttendanceStatus.ABSENT: _l("缺勤"),
-    SignInMethod.QR: _l("扫码签到"),
-    SignInMethod.ROLL_CALL: _l("点名"),
-    SignInMethod.MANUAL: _l("手工登记"),
-    SignInMethod.PAPER: _l("纸质签到表"),
-    LeaveStatus.PENDING: _l("待审批"),
-    LeaveStatus.APPROVED: _l("已批准"),
-    LeaveStatus.REJECTED: _l("未批准"),
-    LeaveStatus.WITHDRAWN: _l("已撤回"),
-}
+LABELS: list[tuple[enum.Enum, object]] = [
+    (Role.ADMIN, _l("系统管理员")),
+    (Role.ORGANIZER, _l("组织者")),
+    (Role.TRAINEE, _l("学员")),
+    (Gender.MALE, _l("男")),
+    (Gender.FEMALE, _l("女")),
+    (ClassRole.MONITOR, _l("班长")),
+    (ClassRole.GROUP_LEADER, _l("组长")),
+    (ClassRole.MEMBER, _l("学员")),
+    (EnrollmentStatus.ACTIVE, _l("在读")),
+    (EnrollmentStatus.WITHDRAWN, _l("已退出")),
+    (SessionKind.CEREMONY, _l("开班仪式")),
+    (SessionKind.LECTURE, _l("专题讲座")),
+    (SessionKind.ONSITE, _l("现场教学")),
+    (SessionKind.SITE_VISIT, _l("研学参观")),
+    (SessionKind.EXCHANGE, _l("交流分享")),
+    (SessionKind.ASSESSMENT, _l("考核")),
+    (AttendanceStatus.PRESENT, _l("出勤")),
+    (AttendanceStatus.LATE, _l("迟到")),
+    (AttendanceStatus.LEFT_EARLY, _l("早退")),
+    (AttendanceStatus.EXCUSED, _l("请假")),
+    (AttendanceStatus.ABSENT, _l("缺勤")),
+    (SignInMethod.QR, _l("扫码签到")),
+    (SignInMethod.ROLL_CALL, _l("点名")),
+    (SignInMethod.MANUAL, _l("手工登记")),
+    (SignInMethod.PAPER, _l("纸质签到表")),
+    (LeaveStatus.PENDING, _l("待审批")),
+    (LeaveStatus.APPROVED, _l("已批准")),
+    (LeaveStatus.REJECTED, _l("未批准")),
+    (LeaveStatus.WITHDRAWN, _l("已撤回")),
+]
+
+
+# StrEnum members of different enums compare equal when their values do
+# (EnrollmentStatus.WITHDRAWN == LeaveStatus.WITHDRAWN), so key on the type too.
+_BY_TYPE = {(type(member), member.value): text for member, text in LABELS}
 
 
 def label_for(value) -> str:
     """The translated label of an enum member; other values as text."""
     if value is None:
         return ""
-    found = LABELS.get(value)
+    found = _BY_TYPE.get((type(value), getattr(value, "value", None)))
     return str(found) if found is not None else str(value)
 
 
