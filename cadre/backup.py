@@ -176,14 +176,14 @@ def backup_postgresql(url: URL, target: Path, fmt: str) -> None:
 def backup_command(output: Path, fmt: str | None) -> None:
     """Write a consistent copy of the database to a file, while the app keeps serving."""
     from cadre import audit
+    from cadre.db_util import begin_write
     from cadre.extensions import db
 
     try:
         result = backup_database(db.engine.url, output, fmt)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    # A write transaction from the start (BEGIN IMMEDIATE on SQLite): nothing was read before.
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    begin_write()
     audit.record(
         "database.backup",
         object_type="database",
