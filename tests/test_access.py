@@ -28,9 +28,12 @@ trainee's record, session_id → a session of A, and so on (ARGUMENTS below).
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from flask import url_for
@@ -452,6 +455,92 @@ def test_unknown_ids_give_404_and_write_nothing(app, world, endpoint, method, mi
         status = client.open(url, method, BLANK_FORM).status_code
         assert status == 404, f"admin {method} {url}: expected 404, got {status}"
     assert database_state() == before
+
+
+# --- Forms survive garbage -----------------------------------------------------------------------
+
+GARBAGE = {
+    "long": lambda name: "长" * 5000,
+    "negative": lambda name: "-99999999999999999999",
+    "huge": lambda name: "99999999999999999999",
+    "overflow": lambda name: "2147483648",
+    "markup": lambda name: "<script>alert(1)</script>'\" OR 1=1 --",
+    "full-width": lambda name: "１２３４５　",
+}
+
+
+def _form_fields(page: str, url: str) -> list[tuple[str, str]]:
+    """(name, kind) of the fields of the page's POST forms that submit to the page itself."""
+    fields = []
+    for attrs, body in re.findall(r"<form([^>]*)>(.*?)</form>", page, re.S | re.I):
+        if 'method="post"' not in attrs.lower():
+            continue
+        action = re.search(r'action="([^"]*)"', attrs)
+        if action and action.group(1) not in ("", url):
+            continue
+        for tag, tag_attrs in re.findall(r"<(input|select|textarea)([^>]*)>", body, re.I):
+            name = re.search(r'name="([^"]+)"', tag_attrs)
+            kind = re.search(r'type="([^"]+)"', tag_attrs)
+            if name and name.group(1) != "csrf_token":
+                fields.append((name.group(1), kind.group(1) if kind else tag.lower()))
+    return fields
+
+
+# Pages that show their form only for a query (the search hits to add to a cohort).
+FORM_PAGE_QUERY = {"cohorts.add_trainees": "?q=赵"}
+
+
+def _editable_pages():
+    for endpoint, by_method in sorted(EXPECTATIONS.items()):
+        if "GET" in by_method and "POST" in by_method:
+            outcomes = _outcomes(endpoint, "GET")
+            role = next((r for r in ("admin", "org_a") if outcomes[r] == "O"), None)
+            if role:
+                yield pytest.param(endpoint, role, id=endpoint)
+
+
+@pytest.mark.parametrize(("endpoint", "role"), list(_editable_pages()))
+def test_forms_answer_garbage_without_a_server_error(app, world, endpoint, role):
+    """Every field of a page's own form filled with nonsense: a message or a redirect, never a 500."""
+    url = build_url(app, endpoint, "POST", world)
+    client = client_as(app, world, role)
+    fields = _form_fields(client.open(url + FORM_PAGE_QUERY.get(endpoint, "")).get_data(as_text=True), url)
+    assert fields, f"{url}: no form found on the page"
+    for kind_of_garbage, make in GARBAGE.items():
+        data = {}
+        for name, kind in fields:
+            if kind == "file":
+                data[name] = (io.BytesIO(make(name).encode()), "garbage.xlsx")
+            else:
+                data[name] = make(name)
+        response = client.open(url, "POST", data)
+        assert response.status_code < 500, f"{role} POST {url} with {kind_of_garbage} values: server error"
+
+
+# Query parameters the pages read (filters, search, paging).
+QUERY_PARAMETERS = (
+    *("page", "q", "show", "group", "scope", "sort", "next"),
+    *("name", "phone", "community", "cohort"),
+)
+
+
+def _readable_pages():
+    for endpoint, by_method in sorted(EXPECTATIONS.items()):
+        if "GET" in by_method and endpoint != "static":
+            outcomes = _outcomes(endpoint, "GET")
+            role = next((r for r in ("admin", "org_a", "trainee") if outcomes[r] == "O"), None)
+            if role:
+                yield pytest.param(endpoint, role, id=endpoint)
+
+
+@pytest.mark.parametrize(("endpoint", "role"), list(_readable_pages()))
+def test_pages_answer_garbage_query_strings_without_a_server_error(app, world, endpoint, role):
+    url = build_url(app, endpoint, "GET", world)
+    client = client_as(app, world, role)
+    for kind_of_garbage, make in GARBAGE.items():
+        query = urlencode({name: make(name) for name in QUERY_PARAMETERS})
+        response = client.open(f"{url}?{query}")
+        assert response.status_code < 500, f"{role} GET {url} with {kind_of_garbage} parameters: server error"
 
 
 # --- Trainees see only their own things ---------------------------------------
