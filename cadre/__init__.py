@@ -112,11 +112,13 @@ def _configure_login() -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": a phone that moves from the classroom Wi-Fi to mobile data
+    # changes address, and "strong" would log the trainee out in the middle of a sign-in.
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        if not user_id.isdigit():
+        if not (user_id.isascii() and user_id.isdigit()) or int(user_id) > 2**31 - 1:
             return None
         return db.session.get(User, int(user_id))
 

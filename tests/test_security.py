@@ -379,7 +379,23 @@ def test_deleted_account_in_an_old_session_is_logged_out(app, client):
     assert next_request(app, client, "/").headers["Location"].startswith("/auth/login")
 
 
-@pytest.mark.parametrize("value", ["abc", "", "-1", "1.5", "9" * 30])
+def test_session_survives_a_phone_changing_networks(app, client):
+    """Classroom Wi-Fi to mobile data: a new address must not log the trainee out."""
+    login(client, make_user(Role.TRAINEE).username)
+    db.session.commit()
+    with app.app_context():
+        response = client.get("/", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.status_code == 200
+
+
+def test_remember_me_restores_the_login_when_the_session_cookie_is_gone(app, client):
+    user = make_user(Role.TRAINEE)
+    client.post("/auth/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
+    client.delete_cookie("session")
+    assert next_request(app, client, "/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "1.5", "9" * 30, "²", "١٢"])
 def test_tampered_user_id_in_the_session_is_treated_as_anonymous(client, value):
     make_user(Role.ORGANIZER)
     with client.session_transaction() as session:
