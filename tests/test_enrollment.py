@@ -253,6 +253,7 @@ def test_two_monitors_at_once_are_refused_when_adding(client, cohort):
         ({"class_role": "member"}, "请先勾选要加入的学员"),
         ({"trainee_ids": "99999", "class_role": "member"}, "所选学员不存在"),
         ({"trainee_ids": "abc", "class_role": "member"}, "所选项目无效"),
+        ({"trainee_ids": "99999999999999999999", "class_role": "member"}, "所选项目无效"),
         ({"trainee_ids": "{t}", "class_role": "captain"}, "班级职务无效"),
         ({"trainee_ids": "{t}", "class_role": "member", "group": "组" * 33}, "小组名称最多 32 个字"),
     ],
@@ -597,6 +598,7 @@ def test_bulk_can_set_roles_and_clear_groups(client, cohort):
         ({"ids": ["{a}", "{b}"], "class_role": "monitor"}, "只能有一位班长"),
         ({"ids": "{foreign}", "group": "第一组"}, "不在本班名单中"),
         ({"ids": "{a}", "class_role": "emperor"}, "班级职务无效"),
+        ({"ids": "99999999999999999999", "group": "第一组"}, "所选项目无效"),
     ],
 )
 def test_bad_bulk_requests_change_nothing(client, cohort, data, message):

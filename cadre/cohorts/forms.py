@@ -35,14 +35,18 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
+_MAX_ID = 2**31 - 1
+
+
 def _safe_int(value) -> int | None:
-    """Coerce for selects: a tampered value becomes None instead of a crash."""
+    """Coerce for id selects: a tampered or out-of-range value becomes None instead of a crash."""
     if value is None or value == "":
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= _MAX_ID else None
 
 
 class BoundedIntegerField(IntegerField):
