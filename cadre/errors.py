@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import NoReturn
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,21 @@ def _messages() -> dict[int, str]:
     }
 
 
-def _render(code: int, message: str | None = None):
+def _render(code: int, message: str | None = None, headers=()):
     message = message or _messages().get(code, _("请求有误，请检查后重试。"))
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(error=message), code
-    return render_template("errors/error.html", code=code, message=message), code
+        response = jsonify(error=message)
+    else:
+        try:
+            response = make_response(render_template("errors/error.html", code=code, message=message))
+        except Exception:  # noqa: BLE001 - the page itself failed (database down?): plain text will do
+            log.exception("error page for %s failed", code)
+            response = make_response(f"{code} · {escape(message)}")
+            response.content_type = "text/html; charset=utf-8"
+    response.status_code = code
+    # Allow (405), Retry-After (429) and the like; the body is ours.
+    response.headers.extend((k, v) for k, v in headers if k.lower() != "content-type")
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -51,12 +62,16 @@ def register_error_handlers(app: Flask) -> None:
             limit = app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024)
             return _render(413, _("上传的文件太大，上限为 %(mb)s MB。", mb=limit))
         # Only messages written for the user (abort_with) are shown; library descriptions are English.
-        return _render(code, err.description if getattr(err, "user_message", False) else None)
+        message = err.description if getattr(err, "user_message", False) else None
+        return _render(code, message, headers=err.get_headers())
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         log.exception("unhandled error on %s", request.path)
         from cadre.extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection must not hide the error page
+            log.exception("rollback after an unhandled error failed")
         return _render(500)

@@ -279,6 +279,7 @@ def test_wrong_method_gets_a_405_page(client):
     response = client.put("/auth/login")
     assert response.status_code == 405
     assert "不支持此操作。" in response.get_data(as_text=True)
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
 
 
 def test_oversized_request_is_refused_with_its_limit(app, client):

@@ -134,6 +134,18 @@ def test_server_error_page_shows_no_stack_trace(csrf_client):
     assert "secret detail" not in page
 
 
+def test_error_page_falls_back_to_plain_text_when_it_cannot_render(csrf_client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("template engine down")
+
+    monkeypatch.setattr("cadre.errors.render_template", broken)
+    response = csrf_client.get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "服务器出错了，请稍后再试。" in page
+    assert "template engine down" not in page and "Traceback" not in page
+
+
 def test_csrf_token_outlives_a_morning_on_the_projector():
     assert Config.WTF_CSRF_TIME_LIMIT is None or Config.WTF_CSRF_TIME_LIMIT >= 4 * 3600
 
@@ -211,6 +223,7 @@ def test_login_is_rate_limited_per_username_with_a_chinese_message(app, client):
     response = _attempt(client, "target", PASSWORD)
     assert response.status_code == 429
     assert "操作太频繁，请稍后再试。" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) > 0
     # Even the right password is refused while the limit holds.
     with client.session_transaction() as session:
         assert "_user_id" not in session
