@@ -9,6 +9,7 @@ from pathlib import Path
 import flask_babel
 import pytest
 
+from cadre.extensions import db
 from cadre.models import Role
 from tests.factories import login, make_user
 
@@ -22,8 +23,6 @@ def fresh(app, client, url: str):
     The `app` fixture's context would otherwise keep Flask-Babel's cached locale
     (stored on `g`) from an earlier request.
     """
-    from cadre.extensions import db
-
     db.session.commit()  # in-memory SQLite shares its one connection with that context
     with app.app_context(), client:
         response = client.get(url)
@@ -82,7 +81,7 @@ def test_next_request_after_the_switch_is_in_english(app, client):
 def test_login_page_text_is_english_after_the_switch(app, client):
     switch_language(client, "en")
     page = fresh(app, client, "/auth/login")[0].get_data(as_text=True)
-    # needs the en catalog: fails until the lead fills cadre/translations/en (expected until then)
+    # needs the en catalog (cadre/translations/en)
     assert "Log in" in page
     assert "用户名" not in page
 
@@ -140,7 +139,18 @@ def test_error_messages_follow_the_language(app, client):
     response, locale = fresh(app, client, "/no-such-page")
     assert locale == "en"
     assert response.status_code == 404
-    assert '<html lang="en">' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "The page you are looking for does not exist." in page  # needs the en catalog
+
+
+def test_form_messages_follow_the_language(app, client):
+    switch_language(client, "en")
+    db.session.commit()
+    with app.app_context():
+        page = client.post("/auth/login", data={"username": "nobody", "password": "x"}).get_data(as_text=True)
+    assert "Incorrect username or password." in page  # needs the en catalog
+    assert "用户名或密码错误" not in page
 
 
 # --- Every UI string is translatable ------------------------------------------------------------
