@@ -76,7 +76,7 @@ def test_organizer_who_creates_a_cohort_manages_it(client, organizer):
     created = events("cohort.created")
     assert len(created) == 1 and created[0].cohort_id == cohort.id
     assert created[0].after["code"] == "QLJL2025"
-    assert events("cohort.organizers_changed")[0].after["organizer_ids"] == [str(organizer.id)]
+    assert events("cohort.organizers_changed")[0].after["organizer_ids"] == [organizer.id]
 
 
 def test_organizer_cannot_assign_other_organizers_when_creating(client, organizer):
