@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
@@ -541,6 +541,62 @@ def test_pages_answer_garbage_query_strings_without_a_server_error(app, world, e
         query = urlencode({name: make(name) for name in QUERY_PARAMETERS})
         response = client.open(f"{url}?{query}")
         assert response.status_code < 500, f"{role} GET {url} with {kind_of_garbage} parameters: server error"
+
+
+# --- Pages issue a bounded number of queries --------------------------------------------------------
+
+
+def grow(w: World, n: int = 5) -> None:
+    """More of everything around cohort A: trainees with accounts and records, sessions, organizers."""
+    cohort, session = w.objects["cohort"], w.objects["session"]
+    for i in range(n):
+        trainee = make_trainee(name=f"加人{i}", phone=f"1370000{i:04d}")
+        enroll(cohort, trainee, group=f"第{i % 3 + 1}组")
+        _account(Role.TRAINEE, trainee.phone, trainee)
+        db.session.add(AttendanceRecord(session=session, trainee=trainee, status=AttendanceStatus.LATE))
+        db.session.add(LeaveRequest(session=session, trainee=trainee, reason="加班"))
+        extra = make_session(cohort, title=f"加课{i}", venue=w.objects["venue"], speaker=w.objects["speaker"])
+        db.session.add(VisitStop(session=extra, position=1, name=f"站点{i}"))
+        organizer = _account(Role.ORGANIZER, f"org_extra{i}")
+        organizer.managed_cohorts = [cohort, make_cohort(organizers=[w.users["org_a"]])]
+        enroll(organizer.managed_cohorts[1], w.objects["trainee"])
+    db.session.commit()
+
+
+def count_queries(client: RoleClient, url: str) -> int:
+    statements = []
+
+    def record(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.open(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+def _pages_for_query_counts():
+    for endpoint, by_method in sorted(EXPECTATIONS.items()):
+        if "GET" in by_method and endpoint not in PUBLIC_ENDPOINTS:
+            outcomes = _outcomes(endpoint, "GET")
+            for role in ("admin", "org_a", "trainee"):
+                if outcomes[role] == "O":
+                    yield pytest.param(endpoint, role, id=f"{endpoint}-{role}")
+
+
+@pytest.mark.parametrize(("endpoint", "role"), list(_pages_for_query_counts()))
+def test_pages_issue_a_bounded_number_of_queries(app, world, endpoint, role):
+    """The same page with five times more rows around it costs (almost) the same queries: no N+1."""
+    url = build_url(app, endpoint, "GET", world)
+    client = client_as(app, world, role)
+    client.open(url)  # warm-up: first-use lookups happen once
+    small = count_queries(client, url)
+    grow(world)
+    large = count_queries(client, url)
+    assert large <= small + 2, f"{role} GET {url}: {small} queries, {large} with more rows (N+1?)"
 
 
 # --- Trainees see only their own things ---------------------------------------
