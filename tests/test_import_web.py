@@ -393,4 +393,4 @@ def test_a_new_monitor_from_the_file_replaces_one_not_in_the_file(staff_client, 
     ).all()
     assert [e.trainee.name for e in monitors] == ["王芳"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "trainees.imported"))
-    assert event.after["demoted_ids"] == [str(old.id)]
+    assert event.after["demoted_ids"] == [old.id]
