@@ -51,6 +51,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "100 per minute")
 
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # Spreadsheet import limits (stated in the refusal message).
     IMPORT_MAX_BYTES = 20 * 1024 * 1024

@@ -26,9 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_URL = make_url(normalize_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://")))
 DIALECT = TEST_URL.get_backend_name()
 
-# migrations/env.py tries Flask-SQLAlchemy's deprecated get_engine() first (the stock
-# Flask-Migrate template); the warning says nothing about the schema.
-pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 
 
 @pytest.fixture(autouse=True)
