@@ -17,8 +17,11 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused by ProductionConfig
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'cadre.sqlite3'}")
     )
@@ -74,7 +77,7 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
