@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cadre import audit
 from cadre import demo_data as data
+from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -61,7 +62,7 @@ def load_demo(password: str | None, trainees: int = data.DEFAULT_TRAINEES) -> De
     `password` None on a first load is an error: the caller picks a random one
     so that it can print it.
     """
-    _begin_write()
+    begin_write()
     try:
         cohort = db.session.scalar(select(Cohort).where(Cohort.code == data.COHORT_CODE))
         if cohort is None:
@@ -75,15 +76,6 @@ def load_demo(password: str | None, trainees: int = data.DEFAULT_TRAINEES) -> De
         db.session.rollback()
         raise
     return result
-
-
-def _begin_write() -> None:
-    # cadre.db_util.begin_write() as it should be: `db.session` is a scoped_session, which has no
-    # in_transaction(); the Session behind it has.
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 # --- first load ----------------------------------------------------------------

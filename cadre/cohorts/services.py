@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -37,18 +38,6 @@ from cadre.models import (
 from cadre.models.types import utcnow
 from cadre.rules import cohort_rules
 from cadre.rules.cohort_rules import RoleChange, RosterMember
-
-
-def begin_write() -> None:
-    """cadre.db_util.begin_write on the Session behind db.session.
-
-    db_util's version calls in_transaction() on the scoped_session, which lacks
-    it; switch back to it once it is fixed.
-    """
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 class ServiceError(Exception):

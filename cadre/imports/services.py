@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.imports.messages import SKIP_REASONS, cell_error_message, field_label, file_error_message
 from cadre.imports.spreadsheet import HEADER_SCAN_ROWS, FileRefused, Limits, read_table
@@ -40,18 +41,6 @@ SKIP = "skip"  # an example or note row
 _CHUNK = 500
 
 _TRAINEE_TEXT_FIELDS = ("community", "position", "political_status", "education", "notes")
-
-
-def begin_write() -> None:
-    """cadre.db_util.begin_write on the Session behind db.session.
-
-    db_util's version calls in_transaction() on the scoped_session, which lacks
-    it; switch back to it once it is fixed.
-    """
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 class ImportConflict(Exception):

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -58,18 +59,6 @@ AUDITED_FIELDS = (
 )
 
 PER_PAGE = 30
-
-
-def begin_write() -> None:
-    """cadre.db_util.begin_write, on the Session behind db.session.
-
-    db_util's version calls in_transaction() on the scoped_session, which lacks
-    it; use that one again once it is fixed.
-    """
-    session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 class PhoneTaken(Exception):
