@@ -753,9 +753,8 @@ def _history_value(key: str, value) -> str:
         return "—"
     if key == "class_role" and value in {r.value for r in ClassRole}:
         return label_for(ClassRole(value))
-    if key == "status":
-        # Not label_for: EnrollmentStatus.WITHDRAWN and LeaveStatus.WITHDRAWN share one LABELS key.
-        return {"active": _("在读"), "withdrawn": _("已退出")}.get(value, str(value))
+    if key == "status" and value in {s.value for s in EnrollmentStatus}:
+        return label_for(EnrollmentStatus(value))
     return str(value)
 
 
