@@ -48,7 +48,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def create_app(config: object | str | None = None) -> Flask:
     """Build the application. `config` is a config class, its name, or None for the env."""
-    from config import configs
+    from config import DEV_SECRET_KEY, configs
 
     project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
@@ -63,6 +63,15 @@ def create_app(config: object | str | None = None) -> Flask:
     app.config.from_object(config)
     app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and config.__name__ == "ProductionConfig":
+        raise RuntimeError("SECRET_KEY must be set in production")
+
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx: client address and scheme from X-Forwarded-*, for rate limits and audit.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(
