@@ -107,7 +107,8 @@ def index():
         cohort_id=cohort_id,
         everyone=args.get("scope") == "all",
     )
-    page = max(args.get("page", 1, type=int), 1)
+    # A page past the end shows the last page; an absurd number must not reach SQL OFFSET.
+    page = min(max(args.get("page", 1, type=int), 1), 100_000)
     pagination, rows = services.list_page(current_user, filters, page)
     query = {k: v for k, v in args.items() if k != "page" and v}
     return render_template(
