@@ -41,7 +41,7 @@ from sqlalchemy import event, select
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
-from cadre.extensions import db, limiter
+from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
     AttendanceStatus,
@@ -56,7 +56,6 @@ from cadre.models import (
     Venue,
     VisitStop,
 )
-from tests.conftest import wipe_tables
 from tests.factories import PASSWORD, enroll, make_cohort, make_session, make_trainee
 
 ROLES = ("anon", "trainee", "leader", "trainee_b", "org_b", "org_a", "admin")
@@ -152,29 +151,6 @@ def _account(role: Role, username: str, trainee=None) -> User:
     )
     db.session.add(user)
     return user
-
-
-@pytest.fixture
-def app(_app):
-    """conftest's `app`, emptying tables with DELETE: PostgreSQL's TRUNCATE costs ~0.4 s a test."""
-    with _app.app_context():
-        try:
-            yield _app
-        finally:
-            db.session.rollback()
-            db.session.remove()
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(table.delete())
-            db.session.commit()
-            limiter.reset()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restart_ids_after_module(_app):
-    """Leave the database as conftest's wipe does (identities restarted) for the modules that follow."""
-    yield
-    with _app.app_context():
-        wipe_tables()
 
 
 @pytest.fixture
@@ -357,10 +333,8 @@ class RoleClient:
             assert response.status_code == 302, f"could not log in as {user.username}"
 
     def open(self, url: str, method: str = "GET", data=None):
-        db.session.commit()  # in-memory SQLite: one connection shared with the request's session
-        with self.app.app_context():
-            response = self.client.open(url, method=method, data=data)
-            response.close()
+        response = self.client.open(url, method=method, data=data)
+        response.close()
         return response
 
 

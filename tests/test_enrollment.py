@@ -438,12 +438,13 @@ def test_reactivate_brings_a_withdrawn_trainee_back(client, cohort):
 def test_remove_deletes_an_enrollment_without_records(client, cohort):
     t = make_trainee(name="张伟")
     e = enroll(cohort, t)
-    response = client.post(url(cohort, f"/{e.id}/remove"), follow_redirects=True)
+    enrollment_id, trainee_id = e.id, t.id
+    response = client.post(url(cohort, f"/{enrollment_id}/remove"), follow_redirects=True)
     assert "已将 张伟 从本班名单中删除" in response.get_data(as_text=True)
     assert enrollment_count() == 0
-    assert db.session.get(Trainee, t.id) is not None  # the person stays in the pool
+    assert db.session.get(Trainee, trainee_id) is not None  # the person stays in the pool
     [event] = events("enrollment.removed")
-    assert event.object_id == e.id and event.cohort_id == cohort.id
+    assert event.object_id == enrollment_id and event.cohort_id == cohort.id
     assert event.before["trainee"] == "张伟"
 
 
