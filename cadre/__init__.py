@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from datetime import datetime
@@ -126,10 +127,16 @@ def _configure_login() -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        # "<id>.<password fingerprint>": a changed or reset password ends old sessions
+        # and remember-me cookies (a lost phone stays logged in no longer).
+        user_id, _dot, fingerprint = session_id.partition(".")
         if not (user_id.isascii() and user_id.isdigit()) or int(user_id) > 2**31 - 1:
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint):
+            return None
+        return user
 
 
 def _register_blueprints(app: Flask) -> None:

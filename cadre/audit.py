@@ -30,6 +30,8 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session; it commits with the change it describes."""
     if obj is not None:
+        # current_user is a LocalProxy: record the user behind it.
+        obj = getattr(obj, "_get_current_object", lambda: obj)()
         db.session.flush()  # the object needs its id
         object_type = object_type or type(obj).__tablename__
         object_id = object_id if object_id is not None else obj.id

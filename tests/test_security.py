@@ -451,3 +451,35 @@ def test_nul_characters_in_admin_forms_write_nothing(client):
     )
     assert response.status_code == 400
     assert db.session.scalar(select(db.func.count()).select_from(User)) == before
+
+
+def test_a_password_reset_ends_the_sessions_of_other_devices(app):
+    from tests.factories import login, make_user
+
+    user = make_user(Role.ORGANIZER)
+    lost_phone, desk = app.test_client(), app.test_client()
+    login(lost_phone, user.username)
+    assert lost_phone.get("/").status_code == 200
+    login(desk, user.username)
+    response = desk.post(
+        "/auth/password",
+        data={"current_password": PASSWORD, "new_password": "a-new-secret-1", "confirm": "a-new-secret-1"},
+    )
+    assert response.status_code == 302
+    assert desk.get("/").status_code == 200  # the device that changed it stays logged in
+    after = lost_phone.get("/")
+    assert after.status_code == 302 and "/auth/login" in after.headers["Location"]
+
+
+def test_an_admin_reset_logs_the_user_out_everywhere(app):
+    from tests.factories import login, make_user
+
+    admin = make_user(Role.ADMIN)
+    user = make_user(Role.ORGANIZER)
+    phone, admin_client = app.test_client(), app.test_client()
+    login(phone, user.username)
+    login(admin_client, admin.username)
+    assert (
+        admin_client.post(f"/admin/users/{user.id}/reset-password", data={"confirm": "y"}).status_code == 200
+    )
+    assert phone.get("/").status_code == 302

@@ -80,10 +80,15 @@ def change_password():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("当前密码不正确。"))
         else:
-            current_user.set_password(form.new_password.data)
-            current_user.must_change_password = False
-            audit.record("user.password_changed", current_user._get_current_object())
+            user = current_user._get_current_object()
+            user.set_password(form.new_password.data)
+            user.must_change_password = False
+            audit.record("user.password_changed", user)
             db.session.commit()
+            # The session is bound to the password (User.get_id): renew this device's
+            # session; every other device must log in again.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=cookie in request.cookies)
             flash(_("密码已修改。"), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,15 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def password_fingerprint(self) -> str:
+        """A short digest of the password hash; it changes whenever the password does."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session cookie, bound to the current password."""
+        return f"{self.id}.{self.password_fingerprint}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
