@@ -42,8 +42,11 @@ def create_admin(username: str, display_name: str | None, password: str) -> None
         user = User(username=username, display_name=display_name or username, role=Role.ADMIN)
         db.session.add(user)
     user.set_password(password)
-    audit.record("user.admin_created" if created else "user.password_reset", user,
-                 after={"username": username, "role": "admin"})
+    audit.record(
+        "user.admin_created" if created else "user.password_reset",
+        user,
+        after={"username": username, "role": "admin"},
+    )
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} admin {username}.")
 

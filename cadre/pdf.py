@@ -74,12 +74,10 @@ def printing_problems() -> tuple[str, ...]:
     problems = []
     if not cjk_font_installed():
         problems.append(
-            "no CJK font: Chinese text in PDFs would print as empty boxes; "
-            "install fonts-noto-cjk"
+            "no CJK font: Chinese text in PDFs would print as empty boxes; install fonts-noto-cjk"
         )
     if not harfbuzz_subset_loaded():
         problems.append(
-            "libharfbuzz-subset is not loaded: PDFs render 20-100x slower; "
-            "install libharfbuzz-subset0"
+            "libharfbuzz-subset is not loaded: PDFs render 20-100x slower; install libharfbuzz-subset0"
         )
     return tuple(problems)

@@ -27,7 +27,6 @@ TEST_URL = make_url(normalize_database_url(os.environ.get("TEST_DATABASE_URL", "
 DIALECT = TEST_URL.get_backend_name()
 
 
-
 @pytest.fixture(autouse=True)
 def _keep_logging_config():
     """Alembic's env.py runs logging.fileConfig(), which would silence loggers for later tests."""

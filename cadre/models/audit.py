@@ -22,9 +22,7 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. "trainee.imported"
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[int | None]
-    cohort_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
-    )
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(45))

@@ -24,9 +24,7 @@ class Cohort(db.Model):
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
         CheckConstraint("minutes_per_credit_hour > 0", name="minutes_per_credit_hour"),
-        CheckConstraint(
-            "min_attendance_percent BETWEEN 0 AND 100", name="min_attendance_percent"
-        ),
+        CheckConstraint("min_attendance_percent BETWEEN 0 AND 100", name="min_attendance_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
