@@ -162,7 +162,10 @@ _JINJA_NON_TEXT = re.compile(
     r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}|<!--.*?-->|/\*.*?\*/|<(\w+)[^>]*\blang=\"zh[^\"]*\"[^>]*>.*?</\1>", re.S
 )
 _JINJA_STRING = re.compile(r"(?:'[^']*'|\"[^\"]*\")")
-_TRANSLATED_CALL = re.compile(r"(?:\b_|\bgettext|\bngettext|\b_l)\(\s*(?:'[^']*'|\"[^\"]*\")")
+_TRANSLATED_CALL = re.compile(
+    r"(?:\b_|\bgettext|\bngettext|\b_l)\(\s*(?:'[^']*'|\"[^\"]*\")"
+    r"|\bpgettext\(\s*(?:'[^']*'|\"[^\"]*\")\s*,\s*(?:'[^']*'|\"[^\"]*\")"
+)
 
 
 def _untranslated_in_template(source: str) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -286,7 +287,9 @@ class EnrollmentForm(FlaskForm):
 class BulkEnrollmentForm(FlaskForm):
     """Set the group and/or class role of several enrollments at once."""
 
-    ids = MultiCheckboxField(_l("学员"), coerce=_safe_int, choices=[], validate_choice=False)
+    ids = MultiCheckboxField(
+        lazy_pgettext("plural", "学员"), coerce=_safe_int, choices=[], validate_choice=False
+    )
     group = StringField(_l("设为小组"), validators=[_validate_group], render_kw={"list": "groups"})
     clear_group = BooleanField(_l("清空小组"))
     class_role = RoleSelectField(_l("设为职务"), allow_unchanged=True, choices=[])
@@ -308,7 +311,9 @@ class BulkEnrollmentForm(FlaskForm):
 class AddExistingForm(FlaskForm):
     """Enroll one or more trainees found in the pool."""
 
-    trainee_ids = MultiCheckboxField(_l("学员"), coerce=_safe_int, choices=[], validate_choice=False)
+    trainee_ids = MultiCheckboxField(
+        lazy_pgettext("plural", "学员"), coerce=_safe_int, choices=[], validate_choice=False
+    )
     group = StringField(_l("小组"), validators=[_validate_group], render_kw={"list": "groups"})
     class_role = RoleSelectField(_l("班级职务"), choices=[], default=ClassRole.MEMBER.value)
     submit = SubmitField(_l("加入本班"))
