@@ -371,15 +371,21 @@ def enrollment(cohort_id: int, enrollment_id: int):
                 flash(_("没有需要保存的修改。"), "info")
             _flash_roster_change(result)
             return redirect(_roster_url(cohort))
-    counts = services.records_of(cohort.id, enrollment.trainee_id)
+    return _render_enrollment_page(cohort, enrollment, form=form)
+
+
+def _render_enrollment_page(cohort, enrollment, *, form=None, withdraw_form=None):
+    """One person's page in the roster, with whichever form failed showing its errors."""
+    if form is None:
+        form = EnrollmentForm(formdata=None, obj=enrollment, class_role=enrollment.class_role.value)
     return render_template(
         "cohorts/enrollment.html",
         cohort=cohort,
         e=enrollment,
         form=form,
-        withdraw_form=WithdrawForm(formdata=None),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
-        counts=counts,
+        counts=services.records_of(cohort.id, enrollment.trainee_id),
         history=services.describe_history(services.enrollment_history(cohort.id, enrollment.id)),
         group_names=services.existing_groups(cohort.id),
         monitor_role=ClassRole.MONITOR,
@@ -403,18 +409,7 @@ def withdraw_enrollment(cohort_id: int, enrollment_id: int):
             flash(_("%(name)s 已标记为退出。", name=enrollment.trainee.name), "success")
             return redirect(_roster_url(cohort))
         return redirect(url_for("cohorts.enrollment", cohort_id=cohort.id, enrollment_id=enrollment.id))
-    return render_template(
-        "cohorts/enrollment.html",
-        cohort=cohort,
-        e=enrollment,
-        form=EnrollmentForm(formdata=None, obj=enrollment, class_role=enrollment.class_role.value),
-        withdraw_form=form,
-        confirm_form=ConfirmForm(formdata=None),
-        counts=services.records_of(cohort.id, enrollment.trainee_id),
-        history=services.describe_history(services.enrollment_history(cohort.id, enrollment.id)),
-        group_names=services.existing_groups(cohort.id),
-        monitor_role=ClassRole.MONITOR,
-    )
+    return _render_enrollment_page(cohort, enrollment, withdraw_form=form)
 
 
 @bp.route("/<int:cohort_id>/enrollments/<int:enrollment_id>/reactivate", methods=["POST"])

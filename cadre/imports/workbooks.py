@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cadre.models import ClassRole, Enrollment, EnrollmentStatus, Gender
-from cadre.rules.roster_import import neutralize_formula
+from cadre.rules.roster_import import FIELDS, neutralize_formula
 from cadre.rules.trainee_fields import format_birth
 
 # (field, header, width)
@@ -40,20 +40,8 @@ ROSTER_COLUMNS = (
     ("withdrawal_reason", "退出原因", 18),
     ("notes", "备注", 24),
 )
-TEMPLATE_FIELDS = (
-    "seq",
-    "name",
-    "gender",
-    "birth",
-    "phone",
-    "community",
-    "position",
-    "political_status",
-    "education",
-    "group",
-    "class_role",
-    "notes",
-)
+# The template leaves out the withdrawal columns: a new roster has no withdrawals.
+TEMPLATE_FIELDS = tuple(f for f in FIELDS if f not in ("status", "withdrawn_on", "withdrawal_reason"))
 REQUIRED = {"name", "phone"}
 
 # Values as offices write them; the import reads these back.
