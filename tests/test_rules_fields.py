@@ -209,6 +209,19 @@ def test_formatted_birth_parses_back():
     assert parse_birth(format_birth(1985, 11), TODAY) == (1985, 11)
 
 
+@pytest.mark.parametrize("raw", ["1979", "1979年", 1979, 1979.0, " １９７９ "])
+def test_a_bare_birth_year_is_kept_without_a_month(raw):
+    assert parse_birth(raw, TODAY) == (1979, None)
+    assert parse_birth(format_birth(1979, None), TODAY) == (1979, None)
+
+
+@pytest.mark.parametrize("raw", ["2026", 2030])
+def test_a_bare_birth_year_after_this_year_is_refused(raw):
+    with pytest.raises(FieldError) as err:
+        parse_birth(raw, TODAY)
+    assert err.value.code == "birth_future"
+
+
 @pytest.mark.parametrize(
     ("phone", "expected"),
     [

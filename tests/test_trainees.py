@@ -337,6 +337,21 @@ def test_edit_shows_current_values(client, world):
     assert 'value="1988.03"' in html and 'value="13812345678"' in html
 
 
+def test_a_trainee_known_only_by_birth_year_can_be_saved_again(client, world):
+    zhang = world["zhang"]
+    zhang.birth_year, zhang.birth_month = 1979, None  # e.g. imported from a roster that said 1979
+    db.session.commit()
+    login(client, "org_a")
+    html = client.get(f"/trainees/{zhang.id}/edit").get_data(as_text=True)
+    assert 'value="1979"' in html
+    response = client.post(
+        f"/trainees/{zhang.id}/edit", data=valid_form(name="张三", phone="13812345678", birth="1979")
+    )
+    assert response.status_code == 302
+    db.session.refresh(zhang)
+    assert (zhang.birth_year, zhang.birth_month) == (1979, None)
+
+
 def test_edit_is_audited_before_and_after(client, world):
     login(client, "org_a")
     zhang = world["zhang"]

@@ -315,22 +315,8 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-_YEAR_ONLY = re.compile(r"^(\d{4})\s*年?$")
-
-
 def parse_birth(raw: Any, today: date) -> tuple[int, int | None] | None:
-    """(year, month), or (year, None) for a bare year such as 1979 (the export writes it so)."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        raw = str(raw)
-    if isinstance(raw, str):
-        match = _YEAR_ONLY.match(unicodedata.normalize("NFKC", raw).strip())
-        if match:
-            year = int(match.group(1))
-            if year < 1900:
-                raise FieldError("birth_invalid", value=raw.strip())
-            if year > today.year:
-                raise FieldError("birth_future", value=str(year))
-            return (year, None)
+    """(year, month), (year, None) for a bare year, or None for an empty cell."""
     year, month = rules.parse_birth(raw, today)
     return (year, month) if year is not None else None
 

@@ -79,12 +79,18 @@ _BIRTH_PATTERNS = (
 )
 
 
+_YEAR_ONLY = re.compile(r"^(\d{4})\s*年?$")
+
+
 def parse_birth(raw, today: date) -> tuple[int | None, int | None]:
-    """(year, month) from 1990.05, 1990-05, 1990/5, 1990年5月, 199005, 1990-05-12 or a date cell."""
+    """(year, month) from 1990.05, 1990-05, 1990/5, 1990年5月, 199005, 1990-05-12 or a date cell;
+    (year, None) from a bare year such as 1979, which is how format_birth writes it."""
     if raw is None:
         return None, None
     if isinstance(raw, datetime):
         raw = raw.date()
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
     if isinstance(raw, date):
         year, month = raw.year, raw.month
     else:
@@ -92,22 +98,25 @@ def parse_birth(raw, today: date) -> tuple[int | None, int | None]:
             # Excel may store 1990.05 as the number 1990.05 (or 1990.1 for October).
             text = f"{raw:.2f}"
         else:
-            text = _normalize(raw).strip()
+            text = _normalize(str(raw)).strip()
         if not text:
             return None, None
-        for pattern in _BIRTH_PATTERNS:
-            match = pattern.match(text)
-            if match:
-                year, month = int(match.group(1)), int(match.group(2))
-                break
+        if match := _YEAR_ONLY.match(text):
+            year, month = int(match.group(1)), None
         else:
-            raise FieldError("birth_invalid", value=text)
-    if not 1 <= month <= 12:
+            for pattern in _BIRTH_PATTERNS:
+                match = pattern.match(text)
+                if match:
+                    year, month = int(match.group(1)), int(match.group(2))
+                    break
+            else:
+                raise FieldError("birth_invalid", value=text)
+    if month is not None and not 1 <= month <= 12:
         raise FieldError("birth_invalid", value=str(raw))
     if year < 1900:
         raise FieldError("birth_invalid", value=str(raw))
-    if (year, month) > (today.year, today.month):
-        raise FieldError("birth_future", value=f"{year}.{month:02d}")
+    if (year, month or 1) > (today.year, today.month):
+        raise FieldError("birth_future", value=format_birth(year, month))
     return year, month
 
 
