@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -709,9 +709,17 @@ class PoolHit:
     other_cohorts: list[str]
 
 
-def search_pool(cohort: Cohort, query: str, limit: int = SEARCH_LIMIT) -> tuple[list[PoolHit], bool]:
-    """Trainees matching a name or phone digits; (hits, more_than_limit). Bounded: 3 queries."""
-    from cadre.rules.trainee_fields import clean_text
+def search_pool(
+    cohort: Cohort, query: str, user: User, limit: int = SEARCH_LIMIT
+) -> tuple[list[PoolHit], bool]:
+    """Trainees matching a name or phone digits; (hits, more_than_limit). Bounded: 3 queries.
+
+    Phones of trainees the user does not manage are shown masked (138****5678), so
+    for them digits match only as the full number or the visible last four digits:
+    any other partial match would confirm hidden digits one guess at a time.
+    """
+    from cadre.rules.trainee_fields import PHONE_RE, clean_text
+    from cadre.trainees.services import managed_trainee_ids
 
     text = clean_text(query) or ""
     if not text:
@@ -719,7 +727,18 @@ def search_pool(cohort: Cohort, query: str, limit: int = SEARCH_LIMIT) -> tuple[
     digits = "".join(ch for ch in text if ch.isdigit())
     conditions = [Trainee.name.contains(text, autoescape=True)]
     if len(digits) >= 4 and len(digits) == len(text.replace(" ", "").replace("-", "")):
-        conditions = [Trainee.phone.contains(digits, autoescape=True)]
+        if user.role == Role.ADMIN:
+            conditions = [Trainee.phone.contains(digits, autoescape=True)]
+        elif PHONE_RE.match(digits):
+            conditions = [Trainee.phone == digits]
+        else:
+            conditions = [
+                and_(
+                    Trainee.phone.contains(digits, autoescape=True), Trainee.id.in_(managed_trainee_ids(user))
+                )
+            ]
+            if len(digits) <= 4:
+                conditions.append(Trainee.phone.endswith(digits, autoescape=True))
     rows = db.session.scalars(
         select(Trainee)
         .where(or_(*conditions))

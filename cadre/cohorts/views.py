@@ -279,7 +279,7 @@ def add_trainees(cohort_id: int):
             for message in errors:
                 flash(message, "danger")
     query = (request.values.get("q") or "").strip()[:64]
-    hits, more = services.search_pool(cohort, query) if query else ([], False)
+    hits, more = services.search_pool(cohort, query, current_user) if query else ([], False)
     return render_template(
         "cohorts/add_trainees.html",
         cohort=cohort,

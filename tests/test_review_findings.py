@@ -1,0 +1,46 @@
+"""Defects found in review of the cohort, trainee, import and account code, one test each."""
+
+from __future__ import annotations
+
+import pytest
+
+from cadre.models import Role
+from tests.factories import enroll, login, make_cohort, make_trainee, make_user
+
+
+@pytest.fixture
+def organizer(client):
+    user = make_user(Role.ORGANIZER)
+    login(client, user.username)
+    return user
+
+
+@pytest.fixture
+def cohort(organizer):
+    return make_cohort(organizers=[organizer])
+
+
+def pool_search(client, cohort, q):
+    return client.get(f"/cohorts/{cohort.id}/enrollments/add", query_string={"q": q}).get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- pool search and masked phones
+
+
+def test_pool_search_by_partial_digits_cannot_unmask_a_phone_the_organizer_may_not_see(client, cohort):
+    # Shown to this organizer as 139****5678: the four middle digits are hidden.
+    stranger = make_trainee(name="赵磊", phone="13912345678")
+    assert "139****5678" in pool_search(client, cohort, "赵磊")
+    # Guessing the hidden digits through a partial search must not confirm them.
+    for guess in ("12345678", "1391234", "9123", "1234"):
+        assert "赵磊" not in pool_search(client, cohort, guess), guess
+    # The visible last four digits and the full number still find the person.
+    assert "赵磊" in pool_search(client, cohort, "5678")
+    assert "赵磊" in pool_search(client, cohort, "139 1234 5678")
+    assert "139****5678" in pool_search(client, cohort, stranger.phone)
+
+
+def test_pool_search_by_partial_digits_still_finds_the_organizers_own_trainees(client, organizer, cohort):
+    earlier = make_cohort(organizers=[organizer])
+    enroll(earlier, make_trainee(name="钱多", phone="13712345678"))
+    assert "钱多" in pool_search(client, cohort, "1234")
