@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from cadre.models import Role
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from cadre.extensions import db
+from cadre.models import Role, Trainee
 from tests.factories import enroll, login, make_cohort, make_trainee, make_user
 
 
@@ -44,3 +50,34 @@ def test_pool_search_by_partial_digits_still_finds_the_organizers_own_trainees(c
     earlier = make_cohort(organizers=[organizer])
     enroll(earlier, make_trainee(name="钱多", phone="13712345678"))
     assert "钱多" in pool_search(client, cohort, "1234")
+
+
+# ---------------------------------------------------------------- import: NUL characters
+
+
+@pytest.fixture
+def upload_dir(app, tmp_path):
+    previous = app.config.get("IMPORT_UPLOAD_DIR")
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
+    yield tmp_path
+    app.config["IMPORT_UPLOAD_DIR"] = previous
+
+
+def upload(client, cohort, data: bytes, filename: str):
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
+    return client.post(
+        f"/cohorts/{cohort.id}/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_csv_with_a_nul_character_past_the_first_bytes_is_refused_before_anything_is_written(
+    client, cohort, upload_dir
+):
+    # A NUL in the first 8 KiB is refused; one further down used to reach the database,
+    # where PostgreSQL refuses it with an exception at commit (a 500).
+    data = ("学员名单" + " " * 9000 + "\n姓名,联系电话,所在居民区\n张三,13812345678,慧华\x00苑\n").encode()
+    response = upload(client, cohort, data, "名单.csv")
+    assert response.status_code == 422
+    assert "这不是表格文件" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Trainee)) == 0
+    assert list(upload_dir.iterdir()) == []

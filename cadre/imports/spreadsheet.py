@@ -254,7 +254,8 @@ def _read_csv(data: bytes, limits: Limits) -> Table:
         text = text[1:]
     if not text.strip():
         raise FileRefused("empty_file")
-    if len(_CONTROL.findall(text[:20000])) > 5:
+    # A NUL anywhere (not only in the bytes sniffed above): PostgreSQL text cannot hold it.
+    if "\x00" in text or len(_CONTROL.findall(text[:20000])) > 5:
         raise FileRefused("not_spreadsheet")
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
