@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import secrets
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -81,3 +84,24 @@ def test_csv_with_a_nul_character_past_the_first_bytes_is_refused_before_anythin
     assert "这不是表格文件" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Trainee)) == 0
     assert list(upload_dir.iterdir()) == []
+
+
+# ---------------------------------------------------------------- import: stored uploads
+
+
+def test_purging_old_uploads_leaves_other_files_in_a_shared_upload_directory_alone(app, upload_dir):
+    from cadre.imports import uploads
+
+    a_day_ago = time.time() - uploads.MAX_AGE_SECONDS - 60
+    others = [upload_dir / "backup-2025-05-01.sqlite3", upload_dir / "README.txt"]
+    for path in others:
+        path.write_text("not an upload")
+        os.utime(path, (a_day_ago, a_day_ago))
+    abandoned = upload_dir / f"{secrets.token_urlsafe(32)}.xlsx"
+    abandoned.write_bytes(b"PK")
+    os.utime(abandoned, (a_day_ago, a_day_ago))
+
+    uploads.save_upload(b"name,phone\n", "csv")
+
+    assert all(path.exists() for path in others)
+    assert not abandoned.exists()

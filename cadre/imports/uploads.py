@@ -64,6 +64,9 @@ def purge_old(max_age: float = MAX_AGE_SECONDS) -> None:
     """Remove uploads previewed but never committed (personal data should not linger)."""
     cutoff = time.time() - max_age
     for path in upload_dir().glob("*.*"):
+        # Only our own files: IMPORT_UPLOAD_DIR may be a directory shared with other things.
+        if path.suffix[1:] not in EXTENSIONS or not TOKEN_RE.fullmatch(path.stem):
+            continue
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
