@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from cadre.extensions import db
-from cadre.models import Role, Trainee
+from cadre.models import Enrollment, Role, Trainee
 from tests.factories import enroll, login, make_cohort, make_trainee, make_user
 
 
@@ -105,3 +105,23 @@ def test_purging_old_uploads_leaves_other_files_in_a_shared_upload_directory_alo
 
     assert all(path.exists() for path in others)
     assert not abandoned.exists()
+
+
+# ---------------------------------------------------------------- audit of enrollments
+
+
+def test_enrollment_made_with_a_new_trainee_shows_in_the_enrollment_history_like_any_other(client, cohort):
+    client.post(
+        "/trainees/new",
+        data={
+            "name": "孙七",
+            "gender": "female",
+            "birth": "1990.05",
+            "phone": "13500004444",
+            "cohort": cohort.id,
+        },
+    )
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.cohort_id == cohort.id))
+    page = client.get(f"/cohorts/{cohort.id}/enrollments/{enrollment.id}").get_data(as_text=True)
+    assert "enrollment.created" not in page
+    assert "加入本班" in page

@@ -265,7 +265,7 @@ def create_trainee(form, cohort: Cohort | None = None) -> Trainee:
         enrollment = Enrollment(cohort=cohort, trainee=trainee, class_role=ClassRole.MEMBER)
         db.session.add(enrollment)
         audit.record(
-            "enrollment.created",
+            "enrollment.added",  # the action every other way of enrolling records
             enrollment,
             after={"cohort_id": cohort.id, "trainee_id": trainee.id, "class_role": enrollment.class_role},
             cohort_id=cohort.id,
