@@ -125,3 +125,19 @@ def test_enrollment_made_with_a_new_trainee_shows_in_the_enrollment_history_like
     page = client.get(f"/cohorts/{cohort.id}/enrollments/{enrollment.id}").get_data(as_text=True)
     assert "enrollment.created" not in page
     assert "加入本班" in page
+
+
+def test_trainee_history_names_an_import_change_in_chinese_not_by_internal_keys(client, cohort):
+    from cadre.imports import services as imports
+
+    trainee = make_trainee(name="张三", phone="13812345678", community="慧华苑")
+    enroll(cohort, trainee)
+    data = "姓名,联系电话,所在居民区\n张三,13812345678,天目西路第一居民区\n".encode()
+    _plan, result = imports.commit_import(cohort, data, "名单.csv")
+    assert result is not None and result.updated == [trainee.id]
+    db.session.commit()
+
+    page = client.get(f"/trainees/{trainee.id}").get_data(as_text=True)
+    assert "天目西路第一居民区" in page
+    assert "source" not in page and "import" not in page.split("修改记录", 1)[1]
+    assert "导入" in page.split("修改记录", 1)[1]
