@@ -141,3 +141,13 @@ def test_trainee_history_names_an_import_change_in_chinese_not_by_internal_keys(
     assert "天目西路第一居民区" in page
     assert "source" not in page and "import" not in page.split("修改记录", 1)[1]
     assert "导入" in page.split("修改记录", 1)[1]
+
+
+def test_trainee_history_shows_a_changed_gender_as_its_chinese_label(client, cohort):
+    trainee = make_trainee(name="张三", phone="13812345678")
+    enroll(cohort, trainee)
+    form = {"name": "张三", "gender": "female", "phone": "13812345678"}
+    assert client.post(f"/trainees/{trainee.id}/edit", data=form).status_code == 302
+    history = client.get(f"/trainees/{trainee.id}").get_data(as_text=True).split("修改记录", 1)[1]
+    assert "female" not in history
+    assert "— → 女" in history
