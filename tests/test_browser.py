@@ -7,122 +7,30 @@ organizer, so the test sees what a user sees.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from cadre import create_app
-from cadre.extensions import db
-from cadre.models import Role
-from config import TestConfig
-from tests.factories import PASSWORD, make_cohort, make_user
+from tests.browser_support import COHORT_NAME, DESKTOP, chromium, running_server
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-COHORT_NAME = "2025年居民区后备队伍“青蓝接力”计划培训班"  # as in the demo
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def seed(database: Path) -> None:
-    """The demo's cohort and its organizer, in a fresh SQLite file."""
-
-    class SeedConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
-
-    app = create_app(SeedConfig)
-    with app.app_context():
-        try:
-            db.create_all()
-            organizer = make_user(Role.ORGANIZER, username="organizer", display_name="李老师")
-            make_cohort(organizers=[organizer], code="QLJL2025", name=COHORT_NAME)
-        finally:
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Base URL of the app served by `flask run` in a subprocess."""
-    database = tmp_path_factory.mktemp("browser") / "cadre.sqlite3"
-    seed(database)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
-    env.update(
-        DATABASE_URL=f"sqlite:///{database}",
-        CADRE_CONFIG="development",
-        CADRE_CHECK_PRINTING="0",
-        SECRET_KEY="browser-test",
-        RATELIMIT_STORAGE_URI="memory://",
-        PYTHONWARNINGS="ignore",
-    )
-    log = (database.parent / "server.log").open("w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310 (http, ours)
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"the app server did not start:\n{log.read()}")
-            time.sleep(0.2)
+    with running_server(tmp_path_factory.mktemp("browser")) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     try:
         yield context.new_page()
     finally:
