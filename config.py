@@ -61,6 +61,9 @@ class Config:
     # Spreadsheet import limits (stated in the refusal message).
     IMPORT_MAX_BYTES = 20 * 1024 * 1024
     IMPORT_MAX_ROWS = 20_000
+    # Where an uploaded roster waits between preview and commit (default instance/uploads);
+    # with several hosts it must be a directory they share.
+    IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR") or None
 
     # Check at start-up that printing will be fast and legible.
     CHECK_PRINTING = os.environ.get("CADRE_CHECK_PRINTING", "1") == "1"
