@@ -389,6 +389,11 @@ def enrollment_in(cohort: Cohort, enrollment_id: int) -> Enrollment | None:
     )
 
 
+def lock_cohort(cohort_id: int) -> None:
+    """Hold the cohort's row until the transaction ends: roster changes of one cohort take turns."""
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort_id).with_for_update())
+
+
 def ensure_open(cohort: Cohort) -> None:
     """Archived cohorts keep their roster as it was."""
     if cohort.is_archived:
@@ -419,6 +424,9 @@ class RosterChange:
 
 
 def _locked_roster(cohort_id: int) -> list[Enrollment]:
+    # On PostgreSQL two requests could read the roster at once and each name a 班长; the
+    # cohort row's lock makes the second wait for the first (SQLite: BEGIN IMMEDIATE does).
+    lock_cohort(cohort_id)
     return db.session.scalars(
         select(Enrollment).where(Enrollment.cohort_id == cohort_id).options(selectinload(Enrollment.trainee))
     ).all()
