@@ -206,3 +206,43 @@ def test_two_organizers_naming_a_monitor_at_the_same_moment_leave_one_monitor(ap
         for t in threads:
             t.join(10)
     assert len(monitors(cohort)) == 1
+
+
+def test_two_imports_naming_a_monitor_at_the_same_moment_leave_one_monitor(app, cohort, monkeypatch):
+    from cadre.imports import services as imports
+
+    files = [
+        "姓名,联系电话,班级职务\n甲,13800000001,班长\n".encode(),
+        "姓名,联系电话,班级职务\n乙,13800000002,班长\n".encode(),
+    ]
+    cohort_id = cohort.id
+    both_read = threading.Barrier(2, timeout=2)
+    original = imports._monitors_to_demote
+
+    def demote_after_both_read(cohort_, rows):
+        try:
+            both_read.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other import is waiting for this one's lock: go on alone
+        return original(cohort_, rows)
+
+    monkeypatch.setattr(imports, "_monitors_to_demote", demote_after_both_read)
+    db.session.commit()  # in-memory SQLite: the test's session shares the imports' one connection
+
+    def run_import(data):
+        with app.app_context():
+            _plan, result = imports.commit_import(db.session.get(Cohort, cohort_id), data, "名单.csv")
+            assert result is not None
+            db.session.commit()
+
+    if db.engine.dialect.name == "sqlite":
+        both_read = threading.Barrier(1)
+        for data in files:
+            run_import(data)
+    else:
+        threads = [threading.Thread(target=run_import, args=(data,)) for data in files]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    assert len(monitors(cohort)) == 1

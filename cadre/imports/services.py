@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.cohorts.services import lock_cohort
 from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.imports.messages import SKIP_REASONS, cell_error_message, field_label, file_error_message
@@ -476,6 +477,7 @@ def commit_import(
     caller commits the session when a result is returned.
     """
     begin_write()
+    lock_cohort(cohort.id)  # PostgreSQL: no other roster change of the cohort between plan and write
     plan = plan_import(cohort, data, filename, today)
     if not plan.ok:
         db.session.rollback()
