@@ -246,3 +246,27 @@ def test_two_imports_naming_a_monitor_at_the_same_moment_leave_one_monitor(app, 
         for t in threads:
             t.join(10)
     assert len(monitors(cohort)) == 1
+
+
+# ---------------------------------------------------------------- trainee forms
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\ufeff\u200c"])
+def test_a_name_of_invisible_characters_only_is_asked_for_again_on_every_trainee_form(client, cohort, name):
+    known = make_trainee(name="张三", phone="13812345679")
+    enroll(cohort, known)
+    posts = [
+        ("/trainees/new", {"name": name, "phone": "13812345678", "cohort": cohort.id}),
+        (f"/trainees/{known.id}/edit", {"name": name, "phone": "13812345679"}),
+        (
+            f"/cohorts/{cohort.id}/enrollments/new",
+            {"name": name, "phone": "13812345670", "class_role": "member"},
+        ),
+    ]
+    for url, data in posts:
+        response = client.post(url, data=data)
+        assert response.status_code == 200, url
+        assert "请输入姓名。" in response.get_data(as_text=True), url
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Trainee)) == 1
+    assert db.session.get(Trainee, known.id).name == "张三"

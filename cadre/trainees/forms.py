@@ -35,6 +35,11 @@ class TraineeForm(FlaskForm):
     phone_value: str | None = None
     birth_value: tuple[int | None, int | None] = (None, None)
 
+    def validate_name(self, field):
+        # Zero-width characters pass DataRequired but clean to nothing (and a NULL name).
+        if rules.clean_text(field.data) is None:
+            raise ValidationError(_l("请输入姓名。"))
+
     def validate_phone(self, field):
         try:
             self.phone_value = rules.normalize_phone(field.data)
