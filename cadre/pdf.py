@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from flask import current_app, render_template
 
@@ -32,7 +32,8 @@ def _restricted_fetcher(url: str, timeout: int = 10, ssl_context=None):
     parsed = urlparse(url)
     static_root = os.path.realpath(current_app.static_folder)
     if parsed.scheme == "file":
-        path = os.path.realpath(parsed.path)
+        # Decode first: %2e%2e must not slip past the containment check.
+        path = os.path.realpath(unquote(parsed.path))
         if path.startswith(static_root + os.sep):
             return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
     raise ValueError(f"PDF may not fetch {url!r}")
