@@ -76,6 +76,8 @@ def logout():
 @bp.route("/password", methods=["GET", "POST"])
 def change_password():
     form = ChangePasswordForm()
+    if current_user.must_change_password:
+        form.current_password.label.text = _("初始密码（登录条上的密码）")
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("当前密码不正确。"))
