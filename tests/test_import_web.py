@@ -254,7 +254,8 @@ def test_a_known_person_is_matched_by_phone_not_duplicated(staff_client, cohort)
     html = upload(staff_client, cohort, rosters.xlsx_bytes(rows)).get_data(as_text=True)
     assert "已有学员，加入本班 1" in html
     assert "性别：— → <strong>女</strong>" in html
-    assert "出生年月：1990.04 → <strong>1990.05</strong>" in html
+    assert "出生年月：*** → <strong>1990.05</strong>" in html  # not on file for the uploader to read
+    assert "1990.04" not in html
     commit(staff_client, cohort, commit_fields(html))
     assert counts()[0] == 1
     db.session.refresh(known)
@@ -394,3 +395,13 @@ def test_a_new_monitor_from_the_file_replaces_one_not_in_the_file(staff_client, 
     assert [e.trainee.name for e in monitors] == ["王芳"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "trainees.imported"))
     assert event.after["demoted_ids"] == [old.id]
+
+
+def test_preview_does_not_reveal_what_is_on_file_for_a_person_of_another_cohort(staff_client, cohort):
+    other_cohort = make_cohort()
+    someone = make_trainee(name="周敏", phone="13912345670", notes="家中有事，需照顾老人", education="硕士")
+    enroll(other_cohort, someone)
+    rows = [["姓名", "联系电话", "学历", "备注"], ["周敏", "13912345670", "本科", "新备注"]]
+    html = upload(staff_client, cohort, rosters.xlsx_bytes(rows)).get_data(as_text=True)
+    assert "新备注" in html and "本科" in html  # what the file will write is shown
+    assert "家中有事" not in html and "硕士" not in html  # what is on file is not

@@ -86,10 +86,16 @@ class RowPlan:
         return str(SKIP_REASONS.get(self.parsed.skip or "", ""))
 
     def changes(self) -> list[tuple[str, str, str]]:
-        """(column, before, after) for the preview."""
+        """(column, before, after) for the preview.
+
+        A person not yet in this cohort may be managed by someone else: their current
+        values are not shown (the file's phone number is all the uploader needs to know).
+        """
+        hide_before = self.outcome == ENROLL
         out = []
         for name, (old, new) in {**self.person_changes, **self.enrollment_changes}.items():
-            out.append((field_label(name), display_value(name, old), display_value(name, new)))
+            before = "***" if hide_before and old not in (None, "") else display_value(name, old)
+            out.append((field_label(name), before, display_value(name, new)))
         return out
 
 
