@@ -328,3 +328,22 @@ def test_only_admins_manage_accounts(client, role):
     db.session.refresh(user)
     assert user.role == role
     assert audit_events() == []
+
+
+def test_a_username_taken_by_a_concurrent_request_is_a_form_error_not_a_500(client, monkeypatch):
+    import cadre.admin.views as admin_views
+
+    admin = make_user(Role.ADMIN)
+    make_user(Role.ORGANIZER, username="wangfang")
+    login(client, admin.username)
+    # The other request committed between our check and our insert.
+    monkeypatch.setattr(admin_views, "_username_taken", lambda *a, **kw: False)
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    response = client.post(
+        "/admin/users/new",
+        data={"username": "wangfang", "display_name": "王芳", "role": "organizer", "is_active_account": "y"},
+    )
+    assert response.status_code == 200
+    assert "该用户名已被使用。" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "wangfang")) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before

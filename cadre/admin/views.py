@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
@@ -55,6 +56,18 @@ def _username_taken(username: str, exclude_id: int | None = None) -> bool:
     return db.session.scalar(stmt) is not None
 
 
+def _commit_or_username_taken(form: UserForm, record_audit) -> bool:
+    """Audit and commit; when another request took the username meanwhile, say so on the form."""
+    try:
+        record_audit()  # flushes: a clash surfaces here or at commit
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.username.errors.append(_("该用户名已被使用。"))
+        return False
+    return True
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def new_user():
@@ -79,9 +92,10 @@ def new_user():
                 else []
             )
             db.session.add(user)
-            audit.record("user.created", user, after=audit.snapshot(user, _AUDITED))
-            db.session.commit()
-            return render_template("admin/password_shown.html", user=user, password=password)
+            if _commit_or_username_taken(
+                form, lambda: audit.record("user.created", user, after=audit.snapshot(user, _AUDITED))
+            ):
+                return render_template("admin/password_shown.html", user=user, password=password)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -120,10 +134,11 @@ def edit_user(user_id: int):
                 user.must_change_password = True
             after = audit.snapshot(user, _AUDITED)
             after["cohorts"] = sorted(c.id for c in user.managed_cohorts)
-            audit.record("user.updated", user, before=before, after=after)
-            db.session.commit()
-            flash(_("账号已保存。"), "success")
-            return redirect(url_for("admin.users"))
+            if _commit_or_username_taken(
+                form, lambda: audit.record("user.updated", user, before=before, after=after)
+            ):
+                flash(_("账号已保存。"), "success")
+                return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
