@@ -108,6 +108,24 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, request):
+    """Base URL of the app served by `flask run` in a subprocess, one per browser test module."""
+    from tests.browser_support import running_server
+
+    with running_server(tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright."""
+    from tests.browser_support import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: a skip there would hide a broken check."""
     if not os.environ.get("CI"):

@@ -9,23 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import COHORT_NAME, DESKTOP, chromium, running_server
+from tests.browser_support import COHORT_NAME, DESKTOP
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """Base URL of the app served by `flask run` in a subprocess."""
-    with running_server(tmp_path_factory.mktemp("browser")) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -23,9 +23,7 @@ from tests.browser_support import (
     DESKTOP,
     ORGANIZER,
     PHONE,
-    chromium,
     log_in,
-    running_server,
 )
 from tests.data.rosters import OFFICE_TRAINEES, docx_bytes, office_xlsx
 from tests.factories import PASSWORD
@@ -37,18 +35,6 @@ SHOTS = Path(os.environ.get("CADRE_E2E_SHOTS", "/tmp/e2e"))  # noqa: S108
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROSTER_FILE = "天目西路街道青蓝接力学员名单.xlsx"
 NEW_PASSWORD = "qinglan-2025-wf"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("browser-roster")) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @contextmanager
