@@ -176,8 +176,8 @@ def backup_postgresql(url: URL, target: Path, fmt: str) -> None:
 def backup_command(output: Path, fmt: str | None) -> None:
     """Write a consistent copy of the database to a file, while the app keeps serving."""
     from cadre import audit
-    from cadre.db_util import begin_write
     from cadre.extensions import db
+    from cadre.services import begin_write
 
     try:
         result = backup_database(db.engine.url, output, fmt)

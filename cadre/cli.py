@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -49,12 +47,6 @@ def create_admin(username: str, display_name: str | None, password: str) -> None
     )
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} admin {username}.")
-
-
-def random_password(length: int = 10) -> str:
-    """A password easy to read off paper: no 0/O, 1/l/I."""
-    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def register_cli(app: Flask) -> None:

@@ -1,11 +1,9 @@
-"""Database plumbing: SQLite pragmas and write transactions that take the lock at once."""
+"""Database plumbing: SQLite pragmas, and BEGIN IMMEDIATE when `cadre.services.begin_write` asks."""
 
 from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-
-from cadre.extensions import db
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -33,15 +31,3 @@ def configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-def begin_write() -> None:
-    """Start the session's next transaction as a write transaction.
-
-    On SQLite a transaction that reads and then writes fails at once with
-    "database is locked" when another writer is active; BEGIN IMMEDIATE waits
-    for the lock instead. Anything pending is committed first.
-    """
-    if db.session().in_transaction():  # scoped_session does not proxy in_transaction
-        db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

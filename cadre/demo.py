@@ -17,7 +17,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cadre import audit
 from cadre import demo_data as data
-from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -36,6 +35,7 @@ from cadre.models import (
     Venue,
     VisitStop,
 )
+from cadre.services import begin_write
 
 DEMO_URL = "http://127.0.0.1:5000"
 
@@ -434,7 +434,7 @@ def register(group) -> None:
     )
     def demo_command(password: str | None, trainees: int) -> None:
         """Load the 2025 青蓝接力 demo cohort (QLJL2025) with its accounts. Loading twice changes nothing."""
-        from cadre.cli import random_password
+        from cadre.auth.passwords import random_password
 
         if password is not None and len(password) < 8:
             raise click.BadParameter("password must have at least 8 characters", param_hint="--password")

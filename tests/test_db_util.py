@@ -5,9 +5,9 @@ import sqlite3
 import pytest
 
 from cadre import create_app
-from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.models import Venue
+from cadre.services import begin_write
 from config import TestConfig
 
 

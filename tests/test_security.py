@@ -11,7 +11,8 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from cadre import create_app, public
+from cadre import create_app
+from cadre.auth.public import public
 from cadre.extensions import csrf, db
 from cadre.models import AuditEvent, Role, User
 from config import Config, DevelopmentConfig, ProductionConfig, TestConfig

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from cadre import audit
 from cadre.admin.forms import STAFF_ROLES, ResetPasswordForm, UserForm
+from cadre.auth.passwords import random_password
 from cadre.auth.permissions import admin_required
-from cadre.cli import random_password
 from cadre.extensions import db
 from cadre.models import Cohort, Role, User
 

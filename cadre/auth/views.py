@@ -11,8 +11,9 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cadre import audit, public
+from cadre import audit
 from cadre.auth.forms import ChangePasswordForm, LoginForm, LogoutForm
+from cadre.auth.public import public
 from cadre.auth.redirects import safe_next
 from cadre.extensions import db, limiter
 from cadre.models import User

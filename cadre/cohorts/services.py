@@ -8,17 +8,14 @@ commits. A refusal raises ServiceError before anything is written.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -38,36 +35,7 @@ from cadre.models import (
 from cadre.models.types import utcnow
 from cadre.rules import cohort_rules
 from cadre.rules.cohort_rules import RoleChange, RosterMember
-
-
-class ServiceError(Exception):
-    """A refused change, with a translated message and the form field it concerns (if any)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-@contextmanager
-def writing(conflict_message: str | None = None, field: str | None = None):
-    """Run service calls and commit; roll back on refusal.
-
-    A unique constraint hit by a concurrent request (at flush or commit)
-    becomes a ServiceError with a message instead of a 500.
-    """
-    try:
-        yield
-        db.session.commit()
-    except IntegrityError as err:
-        db.session.rollback()
-        raise ServiceError(
-            conflict_message or _("刚才有人同时修改了这些数据，请刷新页面后重试。"), field
-        ) from err
-    except Exception:
-        db.session.rollback()
-        raise
-
+from cadre.services import ServiceError, begin_write, ensure_open, lock_cohort, writing  # noqa: F401
 
 # ---------------------------------------------------------------- reading
 
@@ -387,17 +355,6 @@ def enrollment_in(cohort: Cohort, enrollment_id: int) -> Enrollment | None:
         .where(Enrollment.id == enrollment_id, Enrollment.cohort_id == cohort.id)
         .options(selectinload(Enrollment.trainee))
     )
-
-
-def lock_cohort(cohort_id: int) -> None:
-    """Hold the cohort's row until the transaction ends: roster changes of one cohort take turns."""
-    db.session.execute(select(Cohort.id).where(Cohort.id == cohort_id).with_for_update())
-
-
-def ensure_open(cohort: Cohort) -> None:
-    """Archived cohorts keep their roster as it was."""
-    if cohort.is_archived:
-        raise ServiceError(_("培训班“%(name)s”已归档，不能再修改学员名单。请先取消归档。", name=cohort.name))
 
 
 def enrollment_snapshot(e: Enrollment) -> dict:

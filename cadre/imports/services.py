@@ -20,8 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.cohorts.services import lock_cohort
-from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.imports.messages import SKIP_REASONS, cell_error_message, field_label, file_error_message
 from cadre.imports.spreadsheet import HEADER_SCAN_ROWS, FileRefused, Limits, read_table
@@ -30,6 +28,7 @@ from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Traine
 from cadre.rules import roster_import as rules
 from cadre.rules.roster_import import CellError, HeaderRow, ParsedRow
 from cadre.rules.trainee_fields import format_birth
+from cadre.services import begin_write, lock_cohort
 
 NEW = "new"  # a person not yet known: created and enrolled
 ENROLL = "enroll"  # a known person (same phone), enrolled in this cohort

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from cadre import public
+from cadre.auth.public import public
 from cadre.auth.redirects import safe_next
 from cadre.cohorts.services import cohort_summaries
 from cadre.extensions import db

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
 from cadre.extensions import db
 from cadre.models.types import UTCDateTime, enum_column, utcnow
 
@@ -16,21 +16,6 @@ if TYPE_CHECKING:
     from cadre.models.session import TrainingSession
     from cadre.models.trainee import Trainee
     from cadre.models.user import User
-
-
-class AttendanceStatus(enum.StrEnum):
-    PRESENT = "present"  # 出勤
-    LATE = "late"  # 迟到
-    LEFT_EARLY = "left_early"  # 早退
-    EXCUSED = "excused"  # 请假
-    ABSENT = "absent"  # 缺勤
-
-
-class SignInMethod(enum.StrEnum):
-    QR = "qr"
-    ROLL_CALL = "roll_call"
-    MANUAL = "manual"
-    PAPER = "paper"
 
 
 class AttendanceRecord(db.Model):
@@ -57,13 +42,6 @@ class AttendanceRecord(db.Model):
     session: Mapped[TrainingSession] = relationship()
     trainee: Mapped[Trainee] = relationship()
     recorded_by: Mapped[User | None] = relationship()
-
-
-class LeaveStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
 
 
 class LeaveRequest(db.Model):

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cadre.enums import ClassRole, EnrollmentStatus
 from cadre.extensions import db
 from cadre.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from cadre.models.cohort import Cohort
     from cadre.models.trainee import Trainee
-
-
-class ClassRole(enum.StrEnum):
-    MONITOR = "monitor"  # 班长
-    GROUP_LEADER = "group_leader"  # 组长
-    MEMBER = "member"  # 学员
-
-
-class EnrollmentStatus(enum.StrEnum):
-    ACTIVE = "active"
-    WITHDRAWN = "withdrawn"
 
 
 class Enrollment(db.Model):

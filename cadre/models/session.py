@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cadre.enums import SessionKind
 from cadre.extensions import db
 from cadre.models.types import UTCDateTime, enum_column
 
@@ -17,15 +17,6 @@ if TYPE_CHECKING:
     from cadre.models.cohort import Cohort
     from cadre.models.speaker import Speaker
     from cadre.models.venue import Venue
-
-
-class SessionKind(enum.StrEnum):
-    CEREMONY = "ceremony"  # 开班仪式 / 动员讲话
-    LECTURE = "lecture"  # 专题讲座 / 集中授课
-    ONSITE = "onsite"  # 现场教学
-    SITE_VISIT = "site_visit"  # 研学 / 参观考察
-    EXCHANGE = "exchange"  # 交流分享 / 研讨
-    ASSESSMENT = "assessment"  # 考核
 
 
 class TrainingSession(db.Model):

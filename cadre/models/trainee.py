@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cadre.enums import Gender
 from cadre.extensions import db
 from cadre.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from cadre.models.enrollment import Enrollment
     from cadre.models.user import User
-
-
-class Gender(enum.StrEnum):
-    MALE = "male"
-    FEMALE = "female"
 
 
 class Trainee(db.Model):

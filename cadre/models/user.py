@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,18 +11,13 @@ from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from cadre.enums import Role
 from cadre.extensions import db
 from cadre.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from cadre.models.cohort import Cohort
     from cadre.models.trainee import Trainee
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    ORGANIZER = "organizer"
-    TRAINEE = "trainee"
 
 
 cohort_organizers = Table(

@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from cadre.models.enrollment import ClassRole
+from cadre.enums import ClassRole
 
 CODE_MIN = 2
 CODE_MAX = 32

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from cadre.models.enrollment import ClassRole, EnrollmentStatus
+from cadre.enums import ClassRole, EnrollmentStatus
 from cadre.rules import trainee_fields as rules
 from cadre.rules.trainee_fields import FieldError
 

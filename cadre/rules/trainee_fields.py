@@ -11,8 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from cadre.models.enrollment import ClassRole
-from cadre.models.trainee import Gender
+from cadre.enums import ClassRole, Gender
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 # Zero-width spaces and joiners and the BOM come along when text is pasted from web pages.

@@ -21,11 +21,11 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
 from cadre import audit
-from cadre.cli import random_password
-from cadre.db_util import begin_write
+from cadre.auth.passwords import random_password
 from cadre.extensions import db
 from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, Trainee, User
 from cadre.pdf import render_pdf
+from cadre.services import begin_write
 
 # Initial passwords are random (10 characters from 55: ~58 bits), shown once and
 # replaced at first login, so a lighter hash than the default scrypt costs no

@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.db_util import begin_write
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -43,6 +42,7 @@ from cadre.models import (
 from cadre.models.types import utcnow
 from cadre.rules import training_record as rules
 from cadre.rules.trainee_fields import PHONE_RE
+from cadre.services import begin_write
 
 # Fields of a trainee written to the audit log, before → after.
 AUDITED_FIELDS = (

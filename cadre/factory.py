@@ -1,0 +1,227 @@
+"""The application factory: configuration, extensions, blueprints, hooks."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, session
+from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+
+from cadre.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    lang = session.get("lang") if has_request_context() else None
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to what an INTEGER column holds.
+
+    A larger number in a URL would make the database driver raise (a 500);
+    out of range, the URL simply does not match: a 404. The regex stops long
+    numbers before any rule matches them, so a sibling rule of another method
+    does not turn the 404 into a 405.
+    """
+
+    regex = r"\d{1,10}"
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=2**31 - 1 if max is None else max)
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    """Build the application. `config` is a config class, its name, or None for the env."""
+    from config import DEV_SECRET_KEY, configs
+
+    project_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(project_root, "instance"),
+        template_folder=os.path.join(project_root, "templates"),
+    )
+    if config is None:
+        config = os.environ.get("CADRE_CONFIG", "development")
+    if isinstance(config, str):
+        config = configs[config]
+    app.config.from_object(config)
+    app.url_map.converters["int"] = BoundedIntConverter
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and config.__name__ == "ProductionConfig":
+        raise RuntimeError("SECRET_KEY must be set in production")
+
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx: client address and scheme from X-Forwarded-*, for rate limits and audit.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(project_root, "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["DISPLAY_TIMEZONE"])
+    limiter.init_app(app)
+
+    from cadre import models  # noqa: F401  (complete metadata)
+    from cadre.db_util import configure_sqlite
+
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    _configure_login()
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from cadre.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from cadre.cli import register_cli
+
+    register_cli(app)
+
+    if app.config.get("CHECK_PRINTING"):
+        from cadre.pdf import printing_problems
+
+        for problem in printing_problems():
+            log.warning("PRINTING: %s", problem)
+    return app
+
+
+def _configure_login() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from cadre.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "warning"
+    # "basic", not "strong": a phone that moves from the classroom Wi-Fi to mobile data
+    # changes address, and "strong" would log the trainee out in the middle of a sign-in.
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        # "<id>.<password fingerprint>": a changed or reset password ends old sessions
+        # and remember-me cookies (a lost phone stays logged in no longer).
+        user_id, _dot, fingerprint = session_id.partition(".")
+        if not (user_id.isascii() and user_id.isdigit()) or int(user_id) > 2**31 - 1:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint):
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cadre.admin.views import bp as admin_bp
+    from cadre.auth.views import bp as auth_bp
+    from cadre.cohorts.views import bp as cohorts_bp
+    from cadre.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cohorts_bp)
+    app.register_blueprint(admin_bp)
+
+    from cadre.imports.views import bp as imports_bp
+    from cadre.trainees.views import bp as trainees_bp
+
+    app.register_blueprint(trainees_bp)
+    app.register_blueprint(imports_bp)
+
+
+# Endpoints a user who must change their initial password may still reach.
+_PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from flask import redirect, url_for
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL text cannot hold NUL; the driver would raise deep in a query (a 500).
+        from flask_babel import gettext as _
+
+        from cadre.errors import abort_with
+
+        values = [*request.args.values(), *request.form.values(), *(request.view_args or {}).values()]
+        values += [f.filename or "" for f in request.files.values()]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            abort_with(400, _("请求中含有无效字符。"))
+
+    @app.before_request
+    def require_login():
+        endpoint = request.endpoint
+        if endpoint is None:
+            return None  # 404 / 405 handled by the error handlers
+        view = app.view_functions.get(endpoint)
+        if endpoint == "static" or getattr(view, "is_public", False):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+            "form-action 'self'",
+        )
+        h.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            h.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from cadre.labels import label_for
+
+    zone = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+
+    @app.template_filter("local")
+    def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored UTC moment as wall-clock time in Shanghai."""
+        if value is None:
+            return ""
+        return value.astimezone(zone).strftime(fmt)
+
+    @app.template_filter("label")
+    def label(value) -> str:
+        return label_for(value)
+
+    @app.context_processor
+    def inject_globals():
+        return {"current_language": str(get_locale() or "zh")}
