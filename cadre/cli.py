@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from cadre.extensions import db
+from cadre.services import cli_writing
 
 cadre_cli = AppGroup("cadre", help="Cadre administration commands.")
 
@@ -24,14 +25,20 @@ cadre_cli = AppGroup("cadre", help="Cadre administration commands.")
 )
 def create_admin(username: str, display_name: str | None, password: str) -> None:
     """Create an admin account, or reset an existing admin's password."""
-    from cadre import audit
-    from cadre.models import Role, User
-
     username = username.strip()
     if not username:
         raise click.BadParameter("username must not be empty", param_hint="--username")
     if len(password) < 8:
         raise click.BadParameter("password must have at least 8 characters", param_hint="--password")
+    with cli_writing():
+        created = _save_admin(username, display_name, password)
+    click.echo(f"{'Created' if created else 'Updated'} admin {username}.")
+
+
+def _save_admin(username: str, display_name: str | None, password: str) -> bool:
+    from cadre import audit
+    from cadre.models import Role, User
+
     user = db.session.scalar(select(User).where(User.username == username))
     if user is not None and user.role != Role.ADMIN:
         raise click.ClickException(f"user {username!r} exists and is not an admin")
@@ -45,8 +52,7 @@ def create_admin(username: str, display_name: str | None, password: str) -> None
         user,
         after={"username": username, "role": "admin"},
     )
-    db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} admin {username}.")
+    return created
 
 
 def register_cli(app: Flask) -> None:

@@ -16,7 +16,7 @@ schedule, attendance and certificates to come):
 - **Rules** (``cadre.rules.*``) take and return plain values and import neither
   Flask nor SQLAlchemy; enums they share with the models live in ``cadre.enums``.
 
-Only ``writing()``, the CLI's transaction helper (``cadre.cli.cli_writing``) and the
+Only ``writing()`` (and ``cli_writing()``, its CLI form, built on it) and the
 demo loader commit.
 """
 
@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cadre.extensions import db
 
-__all__ = ["ServiceError", "begin_write", "writing", "lock_cohort", "ensure_open"]
+__all__ = ["ServiceError", "NotFound", "begin_write", "writing", "cli_writing", "lock_cohort", "ensure_open"]
 
 
 class ServiceError(Exception):
@@ -41,6 +41,13 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class NotFound(ServiceError):
+    """The row a service was asked to act on does not exist (a view answers 404)."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("找不到该记录，可能已被删除。"))
 
 
 def _in_write() -> bool:
@@ -83,6 +90,18 @@ def writing(conflict_message: str | None = None, field: str | None = None) -> It
     except BaseException:
         db.session.rollback()
         raise
+
+
+@contextmanager
+def cli_writing() -> Iterator[None]:
+    """``writing()`` for CLI commands: a refusal becomes a click error with its message."""
+    import click
+
+    try:
+        with writing():
+            yield
+    except ServiceError as err:
+        raise click.ClickException(err.message) from err
 
 
 def lock_cohort(cohort_id: int) -> None:
