@@ -16,7 +16,13 @@ from flask_babel import lazy_gettext as _l
 
 from cadre.rules.schedule import FieldError, Problem, ScheduleRuleError
 
-__all__ = ["field_error_message", "holiday_name", "problem_message", "rule_error_message", "shift_leaving_message"]
+__all__ = [
+    "field_error_message",
+    "holiday_name",
+    "problem_message",
+    "rule_error_message",
+    "shift_leaving_message",
+]
 
 _HOLIDAYS = {
     "new_years_day": _l("元旦"),
@@ -67,17 +73,28 @@ def problem_message(
     other = name(sessions, problem.other_id)
     code = problem.code
     if code == "venue_clash":
-        return _("场地冲突：%(venue)s 同一时间已安排「%(other)s」。", venue=name(venues, p["venue_id"]), other=other)
+        return _(
+            "场地冲突：%(venue)s 同一时间已安排「%(other)s」。",
+            venue=name(venues, p["venue_id"]),
+            other=other,
+        )
     if code == "speaker_clash":
         return _(
-            "授课人冲突：%(speaker)s 同一时间已有课程「%(other)s」。", speaker=name(speakers, p["speaker_id"]), other=other
+            "授课人冲突：%(speaker)s 同一时间已有课程「%(other)s」。",
+            speaker=name(speakers, p["speaker_id"]),
+            other=other,
         )
     if code == "cohort_overlap":
         return _("与本班课程「%(other)s」时间重叠。", other=other)
     if code == "outside_cohort":
         first = format_day(p["first_day"]) if p.get("first_day") else _("未定")
         last = format_day(p["last_day"]) if p.get("last_day") else _("未定")
-        return _("%(day)s 不在培训班的日期内（%(first)s 至 %(last)s）。", day=format_day(p["day"]), first=first, last=last)
+        return _(
+            "%(day)s 不在培训班的日期内（%(first)s 至 %(last)s）。",
+            day=format_day(p["day"]),
+            first=first,
+            last=last,
+        )
     if code == "weekend":
         return _("%(day)s 是周末。", day=format_day(p["day"]))
     if code == "holiday":
@@ -88,7 +105,8 @@ def problem_message(
         )
     if code == "unknown_calendar_year":
         return _(
-            "节假日日历还没有 %(year)s 年的安排（已知 %(first)s–%(last)s 年），无法检查 %(day)s 是否放假或调休。",
+            "节假日日历还没有 %(year)s 年的安排（已知 %(first)s–%(last)s 年），"
+            "无法检查 %(day)s 是否放假或调休。",
             year=p["year"],
             first=p["first_year"],
             last=p["last_year"],
@@ -102,7 +120,11 @@ def field_error_message(error: FieldError) -> str:
     if error.code == "required":
         return _("请填写开始时间。") if error.field == "starts_at" else _("请填写结束时间。")
     if error.code == "out_of_range":
-        return _("时间须在 %(min)s 年至 %(max)s 年之间。", min=error.params["min_year"], max=error.params["max_year"])
+        return _(
+            "时间须在 %(min)s 年至 %(max)s 年之间。",
+            min=error.params["min_year"],
+            max=error.params["max_year"],
+        )
     if error.code == "end_not_after_start":
         return _("结束时间须晚于开始时间。")
     if error.code == "too_long":

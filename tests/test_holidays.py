@@ -128,4 +128,3 @@ def test_a_year_beyond_the_package_is_unknown_not_guessed():
 def test_known_years_cover_2025_and_2026():
     assert is_known_year(2025)
     assert is_known_year(2026)
-

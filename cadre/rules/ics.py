@@ -176,7 +176,11 @@ def _alarms(event: FeedEvent, labels: FeedLabels) -> list[Alarm]:
     anchor = _local(event.departure_at) if event.departure_at is not None else start
     evening_day: date = anchor.date() - timedelta(days=1)
     evening = datetime.combine(evening_day, EVENING_REMINDER_AT, tzinfo=LOCAL_TZ)
-    params = {"title": event.title, "time": anchor.strftime("%H:%M"), "place": event.meeting_point or _location(event) or ""}
+    params = {
+        "title": event.title,
+        "time": anchor.strftime("%H:%M"),
+        "place": event.meeting_point or _location(event) or "",
+    }
     alarms = [_alarm(evening - start, labels.evening_reminder % params)]
     if event.is_outing:
         alarms.append(_alarm(anchor - REMINDER_BEFORE - start, labels.meeting_reminder % params))
@@ -186,7 +190,9 @@ def _alarms(event: FeedEvent, labels: FeedLabels) -> list[Alarm]:
 
 
 def _timezone() -> Timezone:
-    return Timezone.from_tzinfo(LOCAL_TZ, tzid=TZID, first_date=date(MIN_YEAR, 1, 1), last_date=date(MAX_YEAR + 1, 1, 1))
+    return Timezone.from_tzinfo(
+        LOCAL_TZ, tzid=TZID, first_date=date(MIN_YEAR, 1, 1), last_date=date(MAX_YEAR + 1, 1, 1)
+    )
 
 
 def write_calendar(
@@ -198,7 +204,7 @@ def write_calendar(
     labels: FeedLabels | None = None,
     domain: str = "cadre",
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per session, as UTF-8 bytes with CRLF line ends (see the module docstring)."""
+    """A VCALENDAR with one VEVENT per session, as UTF-8 bytes, CRLF line ends (see the module docstring)."""
     labels = labels or FeedLabels()
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
     cal = Calendar()

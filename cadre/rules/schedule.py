@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Literal, TypeVar
@@ -233,7 +233,11 @@ def _date_problems(slot: SlotValue, cohort: CohortDates | None) -> list[Problem]
                     "holiday",
                     WARN,
                     slot.id,
-                    params={"day": day, "holiday_key": status.holiday_key, "holiday_name": status.holiday_name},
+                    params={
+                        "day": day,
+                        "holiday_key": status.holiday_key,
+                        "holiday_name": status.holiday_name,
+                    },
                 )
             )
         elif status.kind is DayKind.WEEKEND or (status.kind is DayKind.UNKNOWN and day.weekday() >= 5):
@@ -245,7 +249,12 @@ def _date_problems(slot: SlotValue, cohort: CohortDates | None) -> list[Problem]
                     "unknown_calendar_year",
                     WARN,
                     slot.id,
-                    params={"day": day, "year": day.year, "first_year": years.start, "last_year": years.stop - 1},
+                    params={
+                        "day": day,
+                        "year": day.year,
+                        "first_year": years.start,
+                        "last_year": years.stop - 1,
+                    },
                 )
             )
             unknown_reported = True
@@ -302,7 +311,9 @@ def check_cohort(
             if other.starts_at >= slot.ends_at:
                 break
             if overlaps(slot, other):
-                found.extend((_order(slot), p) for p in _pair_problems(slot, other) if p.code != "cohort_overlap")
+                found.extend(
+                    (_order(slot), p) for p in _pair_problems(slot, other) if p.code != "cohort_overlap"
+                )
     found.sort(key=lambda item: item[0])  # stable: within a session, the order found
     return [problem for _, problem in found]
 
@@ -387,7 +398,10 @@ def weekly_series(
     count = (until - first).days // 7 + 1
     if count > max_occurrences:
         raise ScheduleRuleError("series_too_long", count=count, max=max_occurrences)
-    return [(_local_shift(starts_at, timedelta(weeks=n)), _local_shift(ends_at, timedelta(weeks=n))) for n in range(count)]
+    return [
+        (_local_shift(starts_at, timedelta(weeks=n)), _local_shift(ends_at, timedelta(weeks=n)))
+        for n in range(count)
+    ]
 
 
 @dataclass(frozen=True)
@@ -440,7 +454,9 @@ def shift_plan(
         moving = [chosen]
     moves, leaving, errors = [], [], []
     for slot in sorted(moving, key=_order):
-        new = replace(slot, starts_at=_local_shift(slot.starts_at, delta), ends_at=_local_shift(slot.ends_at, delta))
+        new = replace(
+            slot, starts_at=_local_shift(slot.starts_at, delta), ends_at=_local_shift(slot.ends_at, delta)
+        )
         moves.append(Move(slot.id, slot.starts_at, slot.ends_at, new.starts_at, new.ends_at))
         errors.extend((slot.id, e) for e in validate_times(new.starts_at, new.ends_at))
         if cohort is not None and not all(cohort.contains(d) for d in _local_days(new)):
@@ -450,7 +466,7 @@ def shift_plan(
 
 @dataclass(frozen=True)
 class CopyPlan:
-    """A programme moved to a new 期次: the day offset, the new cohort's dates and every session's new times."""
+    """A programme moved to a new 期次: the offset, the new cohort's dates, every session's new times."""
 
     offset: timedelta
     first_day: date  # the old first day moved: same weekday, on or after the requested start
@@ -497,7 +513,9 @@ def _starts(item: Any) -> datetime:
     return item.starts_at
 
 
-def group_by_local_date(items: Iterable[T], key: Callable[[T], datetime] = _starts) -> list[tuple[date, list[T]]]:
+def group_by_local_date(
+    items: Iterable[T], key: Callable[[T], datetime] = _starts
+) -> list[tuple[date, list[T]]]:
     """Items (anything with ``starts_at``, or a `key`) grouped by local date, days and items in time order."""
     days: dict[date, list[T]] = {}
     for item in sorted(items, key=key):
