@@ -40,6 +40,16 @@ PRODID = "-//Cadre//Cadre training schedule//ZH"
 EVENING_REMINDER_AT = time(20, 0)
 REMINDER_BEFORE = timedelta(hours=1)
 
+# Used when the caller passes no translated `kind_label` (the same words as cadre.labels).
+KIND_NAMES = {
+    SessionKind.CEREMONY: "开班仪式",
+    SessionKind.LECTURE: "专题讲座",
+    SessionKind.ONSITE: "现场教学",
+    SessionKind.SITE_VISIT: "研学参观",
+    SessionKind.EXCHANGE: "交流分享",
+    SessionKind.ASSESSMENT: "考核",
+}
+
 
 @dataclass(frozen=True)
 class FeedSpeaker:
@@ -89,7 +99,11 @@ class FeedEvent:
 
 @dataclass(frozen=True)
 class FeedLabels:
-    """Words of the feed's text. Templates use %(name)s placeholders."""
+    """Words of the feed's text. Templates use %(name)s placeholders; defaults are Chinese."""
+
+    colon: str = "："  # between a label and its value; ": " in English
+    list_separator: str = "；"
+    speaker: str = "%(name)s（%(title)s）"
 
     kind: str = "类型"
     speakers: str = "授课人"
@@ -121,6 +135,10 @@ def _hm(value: datetime) -> str:
     return _local(value).strftime("%H:%M")
 
 
+def _kind(event: FeedEvent) -> str:
+    return event.kind_label or KIND_NAMES.get(event.kind) or str(event.kind)
+
+
 def _location(event: FeedEvent) -> str | None:
     if event.meeting_point:
         return event.meeting_point
@@ -130,33 +148,42 @@ def _location(event: FeedEvent) -> str | None:
 
 def _description(event: FeedEvent, labels: FeedLabels) -> str:
     lines: list[str] = []
+
+    def line(label: str, value: str) -> None:
+        lines.append(f"{label}{labels.colon}{value}")
+
     if event.cancelled:
-        lines.append(f"{labels.cancelled}" + (f"：{event.cancel_reason}" if event.cancel_reason else ""))
-    lines.append(f"{labels.kind}：{event.kind_label or event.kind.value}")
+        if event.cancel_reason:
+            line(labels.cancelled, event.cancel_reason)
+        else:
+            lines.append(labels.cancelled)
+    line(labels.kind, _kind(event))
     if event.speakers:
-        names = "；".join(f"{s.name}（{s.title}）" if s.title else s.name for s in event.speakers)
-        lines.append(f"{labels.speakers}：{names}")
+        names = labels.list_separator.join(
+            labels.speaker % {"name": s.name, "title": s.title} if s.title else s.name for s in event.speakers
+        )
+        line(labels.speakers, names)
     if event.meeting_point:
-        lines.append(f"{labels.meeting_point}：{event.meeting_point}")
+        line(labels.meeting_point, event.meeting_point)
     if event.departure_at is not None:
-        lines.append(f"{labels.departure}：{_hm(event.departure_at)}")
+        line(labels.departure, _hm(event.departure_at))
     if event.transport:
-        lines.append(f"{labels.transport}：{event.transport}")
+        line(labels.transport, event.transport)
     if event.return_at is not None:
-        lines.append(f"{labels.return_at}：{_hm(event.return_at)}")
+        line(labels.return_at, _hm(event.return_at))
     if event.stops:
-        lines.append(f"{labels.stops}：")
+        lines.append(f"{labels.stops}{labels.colon}")
         for number, stop in enumerate(event.stops, 1):
             head = f"{number}. " + (f"{_hm(stop.arrives_at)} " if stop.arrives_at else "") + stop.name
             details = [stop.address]
             if stop.host:
-                details.append(f"{labels.host}：{stop.host}")
+                details.append(f"{labels.host}{labels.colon}{stop.host}")
             if stop.phone:
-                details.append(f"{labels.phone}：{stop.phone}")
+                details.append(f"{labels.phone}{labels.colon}{stop.phone}")
             details.append(stop.notes)
             lines.append("  ".join([head, *[d for d in details if d]]))
     if event.what_to_bring:
-        lines.append(f"{labels.what_to_bring}：{event.what_to_bring}")
+        line(labels.what_to_bring, event.what_to_bring)
     if event.description:
         lines.append("")
         lines.append(event.description)
@@ -228,7 +255,7 @@ def write_calendar(
         if location:
             vevent.add("location", location)
         vevent.add("description", _description(item, labels))
-        vevent.add("categories", [item.kind_label or item.kind.value])
+        vevent.add("categories", [_kind(item)])
         vevent.add("sequence", max(0, int(item.sequence)))
         vevent.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
         if reminders and not item.cancelled:
