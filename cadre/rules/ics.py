@@ -24,6 +24,7 @@ Choices, so that a phone calendar shows each session at the same local time:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -216,10 +217,17 @@ def _alarms(event: FeedEvent, labels: FeedLabels) -> list[Alarm]:
     return alarms
 
 
-def _timezone() -> Timezone:
-    return Timezone.from_tzinfo(
+@functools.cache
+def _timezone_ical() -> bytes:
+    # Computing the zone's transitions over a century takes ~50 ms: once per process is enough.
+    zone = Timezone.from_tzinfo(
         LOCAL_TZ, tzid=TZID, first_date=date(MIN_YEAR, 1, 1), last_date=date(MAX_YEAR + 1, 1, 1)
     )
+    return zone.to_ical()
+
+
+def _timezone() -> Timezone:
+    return Timezone.from_ical(_timezone_ical())
 
 
 def write_calendar(
