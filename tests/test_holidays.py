@@ -1,7 +1,7 @@
 """The working-day calendar the schedule warns with: weekends, public holidays and 调休 days.
 
-Dates are checked against the State Council's notices for 2025 and 2026 (国办发明电〔2024〕12号,
-〔2025〕7号) as carried by the chinese-calendar package.
+Dates are checked against the State Council's holiday notices for 2025 and 2026, as carried by the
+chinese-calendar package.
 """
 
 from __future__ import annotations
