@@ -49,13 +49,6 @@ def fresh(enrollment):
 
 
 @pytest.fixture
-def organizer(client):
-    user = make_user(Role.ORGANIZER)
-    login(client, user.username)
-    return user
-
-
-@pytest.fixture
 def cohort(organizer):
     return make_cohort(organizers=[organizer], name="青蓝接力", code="QLJL2025")
 

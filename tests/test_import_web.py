@@ -29,6 +29,7 @@ def upload_dir(app, tmp_path):
 
 @pytest.fixture
 def organizer():
+    """The cohort's organizer, not logged in (unlike conftest's): each test logs in whom it needs."""
     return make_user(Role.ORGANIZER)
 
 

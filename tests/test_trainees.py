@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from cadre.extensions import db
 from cadre.models import AuditEvent, Enrollment, EnrollmentStatus, Gender, Role, Trainee, User
@@ -45,21 +44,6 @@ def world(app):
 def page(client, url, **params):
     response = client.get(url, query_string=params)
     return response, response.get_data(as_text=True)
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def valid_form(**overrides):
@@ -172,7 +156,7 @@ def test_list_is_paginated(client, app):
     assert "page=2" in first
 
 
-def test_list_issues_a_bounded_number_of_queries(client, app):
+def test_list_issues_a_bounded_number_of_queries(client, app, count_queries):
     organizer = make_user(Role.ORGANIZER, username="org")
     cohort = make_cohort(organizers=[organizer])
     other = make_cohort()
