@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import threading
 import time
 
 import pytest
@@ -14,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from cadre.extensions import db
-from cadre.models import ClassRole, Cohort, Enrollment, Role, Trainee
+from cadre.models import Enrollment, Role, Trainee
 from tests.factories import enroll, login, make_cohort, make_trainee, make_user
 
 
@@ -152,100 +151,6 @@ def test_trainee_history_shows_a_changed_gender_as_its_chinese_label(client, coh
     history = client.get(f"/trainees/{trainee.id}").get_data(as_text=True).split("修改记录", 1)[1]
     assert "female" not in history
     assert "— → 女" in history
-
-
-# ---------------------------------------------------------------- concurrent roster changes
-
-
-def monitors(cohort) -> list[int]:
-    db.session.expire_all()
-    return db.session.scalars(
-        select(Enrollment.trainee_id).where(
-            Enrollment.cohort_id == cohort.id, Enrollment.class_role == ClassRole.MONITOR
-        )
-    ).all()
-
-
-def test_two_organizers_naming_a_monitor_at_the_same_moment_leave_one_monitor(app, cohort, monkeypatch):
-    from cadre.cohorts import services as roster_services
-    from cadre.rules import cohort_rules
-
-    a = enroll(cohort, make_trainee(name="甲"))
-    b = enroll(cohort, make_trainee(name="乙"))
-    cohort_id, ids = cohort.id, (a.id, b.id)
-    # Both requests read the roster before either writes, when the database lets them.
-    both_read = threading.Barrier(2, timeout=2)
-    original = cohort_rules.plan_role_changes
-
-    def plan_after_both_read(roster, changes):
-        try:
-            both_read.wait()
-        except threading.BrokenBarrierError:
-            pass  # the other request is waiting for this one's lock: go on alone
-        return original(roster, changes)
-
-    monkeypatch.setattr(cohort_rules, "plan_role_changes", plan_after_both_read)
-    db.session.commit()  # in-memory SQLite: the test's session shares the requests' one connection
-
-    def name_monitor(enrollment_id):
-        with app.app_context():
-            with roster_services.writing():
-                roster_services.update_enrollments(
-                    db.session.get(Cohort, cohort_id), [enrollment_id], role=ClassRole.MONITOR
-                )
-
-    if db.engine.dialect.name == "sqlite":
-        # One in-memory connection cannot hold two transactions; BEGIN IMMEDIATE serialises writers.
-        both_read = threading.Barrier(1)
-        for enrollment_id in ids:
-            name_monitor(enrollment_id)
-    else:
-        threads = [threading.Thread(target=name_monitor, args=(i,)) for i in ids]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(10)
-    assert len(monitors(cohort)) == 1
-
-
-def test_two_imports_naming_a_monitor_at_the_same_moment_leave_one_monitor(app, cohort, monkeypatch):
-    from cadre.imports import services as imports
-
-    files = [
-        "姓名,联系电话,班级职务\n甲,13800000001,班长\n".encode(),
-        "姓名,联系电话,班级职务\n乙,13800000002,班长\n".encode(),
-    ]
-    cohort_id = cohort.id
-    both_read = threading.Barrier(2, timeout=2)
-    original = imports._monitors_to_demote
-
-    def demote_after_both_read(cohort_, rows):
-        try:
-            both_read.wait()
-        except threading.BrokenBarrierError:
-            pass  # the other import is waiting for this one's lock: go on alone
-        return original(cohort_, rows)
-
-    monkeypatch.setattr(imports, "_monitors_to_demote", demote_after_both_read)
-    db.session.commit()  # in-memory SQLite: the test's session shares the imports' one connection
-
-    def run_import(data):
-        with app.app_context():
-            _plan, result = imports.commit_import(db.session.get(Cohort, cohort_id), data, "名单.csv")
-            assert result is not None
-            db.session.commit()
-
-    if db.engine.dialect.name == "sqlite":
-        both_read = threading.Barrier(1)
-        for data in files:
-            run_import(data)
-    else:
-        threads = [threading.Thread(target=run_import, args=(data,)) for data in files]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(10)
-    assert len(monitors(cohort)) == 1
 
 
 # ---------------------------------------------------------------- trainee forms
