@@ -176,6 +176,19 @@ def test_bad_files_are_refused_with_a_clear_message_and_nothing_written(
     assert list(upload_dir.iterdir()) == []
 
 
+def test_csv_with_a_nul_character_past_the_first_bytes_is_refused_before_anything_is_written(
+    staff_client, cohort, upload_dir
+):
+    # A NUL in the first 8 KiB is refused; one further down used to reach the database,
+    # where PostgreSQL refuses it with an exception at commit (a 500).
+    data = ("学员名单" + " " * 9000 + "\n姓名,联系电话,所在居民区\n张三,13812345678,慧华\x00苑\n").encode()
+    response = upload(staff_client, cohort, data, "名单.csv")
+    assert response.status_code == 422
+    assert "这不是表格文件" in response.get_data(as_text=True)
+    assert counts() == (0, 0, 0)
+    assert list(upload_dir.iterdir()) == []
+
+
 def test_a_file_of_20_mb_is_refused_stating_the_limit(staff_client, cohort):
     data = b"\xef\xbb\xbf" + b"x" * (20 * 1024 * 1024)
     html = upload(staff_client, cohort, data, "big.csv").get_data(as_text=True)
