@@ -7,15 +7,19 @@ TEST_DATABASE_URL is set (CI runs both).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from cadre import create_app
 from cadre.extensions import db, limiter
+from cadre.models import Role
 from config import TestConfig
+from tests.factories import login, make_trainee_user, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,6 +110,113 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# ---------------------------------------------------------------- logged-in users
+
+
+@pytest.fixture
+def login_as(client):
+    """Log `client` in as a new user of a role: ``login_as(Role.TRAINEE, cohort=cohort)``.
+
+    Trainees get a login enrolled in `cohort` when given; other keywords go to the factory.
+    One client holds one login: logging in again while logged in changes nothing.
+    """
+
+    def log_in(role: Role = Role.ORGANIZER, **kw):
+        user = make_trainee_user(**kw) if role == Role.TRAINEE else make_user(role, **kw)
+        login(client, user.username)
+        return user
+
+    return log_in
+
+
+@pytest.fixture
+def organizer(login_as):
+    """An organizer (班主任), logged in on `client`."""
+    return login_as(Role.ORGANIZER)
+
+
+@pytest.fixture
+def admin(login_as):
+    """An admin named boss, logged in on `client`."""
+    return login_as(Role.ADMIN, username="boss", display_name="管理员")
+
+
+# ---------------------------------------------------------------- query counting
+
+
+@pytest.fixture
+def count_queries():
+    """``with count_queries() as statements:`` collects the SQL the block sends to the database."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
+
+
+# ---------------------------------------------------------------- a database that threads share
+
+
+def _threaded_app(database_url: str, tmp_path: Path):
+    class SharedDatabaseConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
+
+    app = create_app(SharedDatabaseConfig)
+    app.test_client_class = FreshContextClient
+    return app
+
+
+@contextmanager
+def _in_fresh_schema(app) -> Iterator:
+    with app.app_context():
+        reset_schema()
+        try:
+            yield app
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            wipe_tables()  # PostgreSQL: the next test's `app` shares this database
+            db.engine.dispose()
+            limiter.reset()
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    """An app whose requests in real threads each get their own connection, in its app context.
+
+    A SQLite file in tmp_path (WAL, BEGIN IMMEDIATE: as in production), or the
+    PostgreSQL database of TEST_DATABASE_URL. In-memory SQLite has one connection,
+    which serialises every request and so hides races. Tables are emptied afterwards.
+    """
+    url = TestConfig.SQLALCHEMY_DATABASE_URI
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'cadre.sqlite3'}"
+    with _in_fresh_schema(_threaded_app(url, tmp_path)) as app:
+        yield app
+
+
+@pytest.fixture
+def sqlite_file_app(tmp_path):
+    """Like `file_app`, but always a SQLite file (tests of SQLite's own locking)."""
+    with _in_fresh_schema(_threaded_app(f"sqlite:///{tmp_path / 'cadre.sqlite3'}", tmp_path)) as app:
+        yield app
+
+
+# ---------------------------------------------------------------- browser tests
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import generate_password_hash
 
@@ -537,17 +537,9 @@ def grow(w: World, n: int = 5) -> None:
     db.session.commit()
 
 
-def count_queries(client: RoleClient, url: str) -> int:
-    statements = []
-
-    def record(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+def queries_for(count_queries, client: RoleClient, url: str) -> int:
+    with count_queries() as statements:
         response = client.open(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200, url
     return len(statements)
 
@@ -562,14 +554,14 @@ def _pages_for_query_counts():
 
 
 @pytest.mark.parametrize(("endpoint", "role"), list(_pages_for_query_counts()))
-def test_pages_issue_a_bounded_number_of_queries(app, world, endpoint, role):
+def test_pages_issue_a_bounded_number_of_queries(app, world, count_queries, endpoint, role):
     """The same page with five times more rows around it costs (almost) the same queries: no N+1."""
     url = build_url(app, endpoint, "GET", world)
     client = client_as(app, world, role)
     client.open(url)  # warm-up: first-use lookups happen once
-    small = count_queries(client, url)
+    small = queries_for(count_queries, client, url)
     grow(world)
-    large = count_queries(client, url)
+    large = queries_for(count_queries, client, url)
     assert large <= small + 2, f"{role} GET {url}: {small} queries, {large} with more rows (N+1?)"
 
 

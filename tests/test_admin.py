@@ -22,13 +22,6 @@ def fast_password_hashing(monkeypatch):
     )
 
 
-@pytest.fixture
-def admin(client):
-    user = make_user(Role.ADMIN, username="boss", display_name="管理员")
-    login(client, user.username)
-    return user
-
-
 def errors_on(page: str) -> list[str]:
     return re.findall(r'class="invalid-feedback[^"]*">([^<]*)<', page)
 

@@ -41,20 +41,6 @@ def cohort_count():
     return db.session.scalar(select(func.count()).select_from(Cohort))
 
 
-@pytest.fixture
-def organizer(client):
-    user = make_user(Role.ORGANIZER)
-    login(client, user.username)
-    return user
-
-
-@pytest.fixture
-def admin(client):
-    user = make_user(Role.ADMIN)
-    login(client, user.username)
-    return user
-
-
 def test_new_cohort_form_shows_the_defaults(client, organizer):
     page = client.get("/cohorts/new").get_data(as_text=True)
     assert 'value="45"' in page

@@ -49,13 +49,6 @@ def fresh(enrollment):
 
 
 @pytest.fixture
-def organizer(client):
-    user = make_user(Role.ORGANIZER)
-    login(client, user.username)
-    return user
-
-
-@pytest.fixture
 def cohort(organizer):
     return make_cohort(organizers=[organizer], name="青蓝接力", code="QLJL2025")
 
@@ -162,6 +155,29 @@ def test_search_by_phone_digits(client, cohort):
     assert "李娜" in page and "赵磊" not in page
     page = client.get(url(cohort, "/add?q=137 0000 2222")).get_data(as_text=True)
     assert "李娜" in page
+
+
+def pool_search(client, cohort, q):
+    return client.get(url(cohort, "/add"), query_string={"q": q}).get_data(as_text=True)
+
+
+def test_pool_search_by_partial_digits_cannot_unmask_a_phone_the_organizer_may_not_see(client, cohort):
+    # Shown to this organizer as 139****5678: the four middle digits are hidden.
+    stranger = make_trainee(name="赵磊", phone="13912345678")
+    assert "139****5678" in pool_search(client, cohort, "赵磊")
+    # Guessing the hidden digits through a partial search must not confirm them.
+    for guess in ("12345678", "1391234", "9123", "1234"):
+        assert "赵磊" not in pool_search(client, cohort, guess), guess
+    # The visible last four digits and the full number still find the person.
+    assert "赵磊" in pool_search(client, cohort, "5678")
+    assert "赵磊" in pool_search(client, cohort, "139 1234 5678")
+    assert "139****5678" in pool_search(client, cohort, stranger.phone)
+
+
+def test_pool_search_by_partial_digits_still_finds_the_organizers_own_trainees(client, organizer, cohort):
+    earlier = make_cohort(organizers=[organizer])
+    enroll(earlier, make_trainee(name="钱多", phone="13712345678"))
+    assert "钱多" in pool_search(client, cohort, "1234")
 
 
 def test_search_marks_trainees_already_in_the_cohort(client, cohort):
@@ -297,6 +313,23 @@ def test_new_trainee_is_created_and_enrolled_in_one_step(client, cohort):
     assert (e.cohort_id, e.group, e.class_role) == (cohort.id, "第三组", ClassRole.GROUP_LEADER)
     assert len(events("trainee.created")) == 1
     assert events("enrollment.added")[0].cohort_id == cohort.id
+
+
+def test_enrollment_made_with_a_new_trainee_shows_in_the_enrollment_history_like_any_other(client, cohort):
+    client.post(
+        "/trainees/new",
+        data={
+            "name": "孙七",
+            "gender": "female",
+            "birth": "1990.05",
+            "phone": "13500004444",
+            "cohort": cohort.id,
+        },
+    )
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.cohort_id == cohort.id))
+    page = client.get(url(cohort, f"/{enrollment.id}")).get_data(as_text=True)
+    assert "enrollment.created" not in page
+    assert "加入本班" in page
 
 
 def test_known_phone_offers_the_existing_person_instead_of_a_duplicate(client, cohort):

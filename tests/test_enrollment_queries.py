@@ -1,29 +1,12 @@
 """Roster pages issue a bounded number of queries whatever the size of the cohort."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from cadre.extensions import db
-from cadre.models import ClassRole, Enrollment, EnrollmentStatus, Role, Trainee
-from tests.factories import login, make_cohort, make_user
+from cadre.models import ClassRole, Enrollment, EnrollmentStatus, Trainee
+from tests.factories import make_cohort
 
 GROUPS = ["第一组", "第二组", "第三组", "第四组", "第五组"]
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def fill_cohort(cohort, n: int) -> None:
@@ -44,14 +27,7 @@ def fill_cohort(cohort, n: int) -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def organizer(client):
-    user = make_user(Role.ORGANIZER)
-    login(client, user.username)
-    return user
-
-
-def queries_for(client, path: str) -> int:
+def queries_for(count_queries, client, path: str) -> int:
     db.session.expire_all()
     with count_queries() as statements:
         response = client.get(path)
@@ -68,18 +44,18 @@ def queries_for(client, path: str) -> int:
         "/cohorts/{id}/enrollments/add?q=学员",
     ],
 )
-def test_roster_pages_query_count_does_not_grow_with_the_cohort(client, organizer, page):
+def test_roster_pages_query_count_does_not_grow_with_the_cohort(client, organizer, count_queries, page):
     small = make_cohort(organizers=[organizer])
     large = make_cohort(organizers=[organizer])
     fill_cohort(small, 10)
     fill_cohort(large, 100)
-    small_count = queries_for(client, page.format(id=small.id))
-    large_count = queries_for(client, page.format(id=large.id))
+    small_count = queries_for(count_queries, client, page.format(id=small.id))
+    large_count = queries_for(count_queries, client, page.format(id=large.id))
     assert large_count == small_count
     assert large_count <= 12
 
 
-def test_enrollment_page_with_100_trainees_renders_them_all(client, organizer):
+def test_enrollment_page_with_100_trainees_renders_them_all(client, organizer, count_queries):
     cohort = make_cohort(organizers=[organizer])
     fill_cohort(cohort, 100)
     db.session.expire_all()

@@ -17,6 +17,7 @@ from tests.factories import enroll, login, make_cohort, make_trainee, make_train
 
 @pytest.fixture
 def organizer():
+    """The cohort's organizer, not logged in (unlike conftest's): each test logs in whom it needs."""
     return make_user(Role.ORGANIZER)
 
 

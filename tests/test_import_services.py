@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from cadre.extensions import db
 from cadre.imports import services
@@ -15,26 +14,12 @@ from tests.data import rosters
 from tests.factories import enroll, make_cohort, make_trainee
 
 
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-
-
 def people(n: int) -> list[dict]:
     return [{"姓名": f"学员{i}", "联系电话": f"139{i:08d}", "组别": f"第{i % 4 + 1}组"} for i in range(n)]
 
 
 @pytest.mark.parametrize("size", [29, 300])
-def test_planning_takes_the_same_few_queries_whatever_the_size(app, size):
+def test_planning_takes_the_same_few_queries_whatever_the_size(app, count_queries, size):
     cohort = make_cohort()
     for person in people(size)[::2]:  # half of them already known, some already enrolled
         trainee = make_trainee(name=person["姓名"], phone=person["联系电话"])

@@ -29,6 +29,7 @@ def upload_dir(app, tmp_path):
 
 @pytest.fixture
 def organizer():
+    """The cohort's organizer, not logged in (unlike conftest's): each test logs in whom it needs."""
     return make_user(Role.ORGANIZER)
 
 
@@ -171,6 +172,19 @@ def test_bad_files_are_refused_with_a_clear_message_and_nothing_written(
     html = response.get_data(as_text=True)
     assert message in html
     assert "没有导入任何数据" in html
+    assert counts() == (0, 0, 0)
+    assert list(upload_dir.iterdir()) == []
+
+
+def test_csv_with_a_nul_character_past_the_first_bytes_is_refused_before_anything_is_written(
+    staff_client, cohort, upload_dir
+):
+    # A NUL in the first 8 KiB is refused; one further down used to reach the database,
+    # where PostgreSQL refuses it with an exception at commit (a 500).
+    data = ("学员名单" + " " * 9000 + "\n姓名,联系电话,所在居民区\n张三,13812345678,慧华\x00苑\n").encode()
+    response = upload(staff_client, cohort, data, "名单.csv")
+    assert response.status_code == 422
+    assert "这不是表格文件" in response.get_data(as_text=True)
     assert counts() == (0, 0, 0)
     assert list(upload_dir.iterdir()) == []
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from cadre.extensions import db
 from cadre.models import AuditEvent, Enrollment, EnrollmentStatus, Gender, Role, Trainee, User
@@ -45,21 +44,6 @@ def world(app):
 def page(client, url, **params):
     response = client.get(url, query_string=params)
     return response, response.get_data(as_text=True)
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def valid_form(**overrides):
@@ -172,7 +156,7 @@ def test_list_is_paginated(client, app):
     assert "page=2" in first
 
 
-def test_list_issues_a_bounded_number_of_queries(client, app):
+def test_list_issues_a_bounded_number_of_queries(client, app, count_queries):
     organizer = make_user(Role.ORGANIZER, username="org")
     cohort = make_cohort(organizers=[organizer])
     other = make_cohort()
@@ -319,6 +303,30 @@ def test_create_refuses_a_phone_that_belongs_to_someone_else(client, world):
     assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 4
 
 
+@pytest.mark.parametrize("name", ["\u200b", "\ufeff\u200c"])
+def test_a_name_of_invisible_characters_only_is_asked_for_again_on_every_trainee_form(
+    client, organizer, name
+):
+    cohort = make_cohort(organizers=[organizer])
+    known = make_trainee(name="张三", phone="13812345679")
+    enroll(cohort, known)
+    posts = [
+        ("/trainees/new", {"name": name, "phone": "13812345678", "cohort": cohort.id}),
+        (f"/trainees/{known.id}/edit", {"name": name, "phone": "13812345679"}),
+        (
+            f"/cohorts/{cohort.id}/enrollments/new",
+            {"name": name, "phone": "13812345670", "class_role": "member"},
+        ),
+    ]
+    for url, data in posts:
+        response = client.post(url, data=data)
+        assert response.status_code == 200, url
+        assert "请输入姓名。" in response.get_data(as_text=True), url
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Trainee)) == 1
+    assert db.session.get(Trainee, known.id).name == "张三"
+
+
 def test_organizer_without_cohorts_is_told_why_they_cannot_create(client, app):
     make_user(Role.ORGANIZER, username="lonely")
     login(client, "lonely")
@@ -375,6 +383,36 @@ def test_edit_without_changes_writes_no_audit_event(client, world):
     unchanged = {"name": "张三", "phone": "13812345678", "community": "曲阜路居民区"}
     client.post(f"/trainees/{zhang.id}/edit", data=unchanged)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_trainee_history_names_an_import_change_in_chinese_not_by_internal_keys(client, organizer):
+    from cadre.imports import services as imports
+    from cadre.services import writing
+
+    cohort = make_cohort(organizers=[organizer])
+    trainee = make_trainee(name="张三", phone="13812345678", community="慧华苑")
+    enroll(cohort, trainee)
+    data = "姓名,联系电话,所在居民区\n张三,13812345678,天目西路第一居民区\n".encode()
+    with writing():
+        _plan, result = imports.commit_import(cohort, data, "名单.csv")
+    assert result is not None and result.updated == [trainee.id]
+
+    page = client.get(f"/trainees/{trainee.id}").get_data(as_text=True)
+    assert "天目西路第一居民区" in page
+    history = page.split("修改记录", 1)[1]
+    assert "source" not in page and "import" not in history
+    assert "导入" in history
+
+
+def test_trainee_history_shows_a_changed_gender_as_its_chinese_label(client, organizer):
+    cohort = make_cohort(organizers=[organizer])
+    trainee = make_trainee(name="张三", phone="13812345678")
+    enroll(cohort, trainee)
+    form = {"name": "张三", "gender": "female", "phone": "13812345678"}
+    assert client.post(f"/trainees/{trainee.id}/edit", data=form).status_code == 302
+    history = client.get(f"/trainees/{trainee.id}").get_data(as_text=True).split("修改记录", 1)[1]
+    assert "female" not in history
+    assert "— → 女" in history
 
 
 def test_edit_refuses_a_phone_of_another_trainee_as_field_error(client, world):

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -122,15 +121,3 @@ def test_withdrawal_day_itself_is_still_due():
     s = facts(1, 2)
     tally = tally_cohort([s], {}, now=NOW, withdrawn_on=s.day)
     assert tally.due == Decimal(2)
-
-
-def test_rules_import_neither_flask_nor_the_database():
-    import cadre.rules.training_record as module
-
-    imports = [
-        line
-        for line in Path(module.__file__).read_text(encoding="utf-8").splitlines()
-        if line.startswith(("import ", "from "))
-    ]
-    forbidden = ("flask", "sqlalchemy", "cadre")
-    assert imports and not any(word in line for line in imports for word in forbidden)
