@@ -51,8 +51,11 @@ class Config:
         os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "memory://"
     )
     RATELIMIT_HEADERS_ENABLED = True
+    # Login limits (README "Login limits"): attempts per account and client address; attempts
+    # per account from anywhere; FAILED attempts per client address (a class shares one).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-    LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "100 per minute")
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "50 per hour")
+    LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "300 per minute")
 
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

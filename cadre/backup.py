@@ -177,24 +177,23 @@ def backup_command(output: Path, fmt: str | None) -> None:
     """Write a consistent copy of the database to a file, while the app keeps serving."""
     from cadre import audit
     from cadre.extensions import db
-    from cadre.services import begin_write
+    from cadre.services import cli_writing
 
     try:
         result = backup_database(db.engine.url, output, fmt)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    begin_write()
-    audit.record(
-        "database.backup",
-        object_type="database",
-        after={
-            "file": str(result.path),
-            "dialect": result.dialect,
-            "format": result.format,
-            "bytes": result.size,
-        },
-    )
-    db.session.commit()
+    with cli_writing():
+        audit.record(
+            "database.backup",
+            object_type="database",
+            after={
+                "file": str(result.path),
+                "dialect": result.dialect,
+                "format": result.format,
+                "bytes": result.size,
+            },
+        )
     click.echo(f"Backup written to {result.path} ({result.dialect}, {result.format}, {result.size} bytes).")
 
 

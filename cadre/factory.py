@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 from datetime import datetime
@@ -111,8 +110,6 @@ def create_app(config: object | str | None = None) -> Flask:
 def _configure_login() -> None:
     from flask_babel import lazy_gettext as _l
 
-    from cadre.models import User
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "warning"
@@ -122,15 +119,14 @@ def _configure_login() -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        # "<id>.<password fingerprint>": a changed or reset password ends old sessions
-        # and remember-me cookies (a lost phone stays logged in no longer).
-        user_id, _dot, fingerprint = session_id.partition(".")
-        if not (user_id.isascii() and user_id.isdigit()) or int(user_id) > 2**31 - 1:
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint):
-            return None
-        return user
+        # "<id>:<login token>": each login is a row (LoginSession); logging out deletes it,
+        # so saved session and remember-me cookies stop working; a changed or reset
+        # password ends every older login.
+        from flask import current_app
+
+        from cadre.auth.services import load_login
+
+        return load_login(session_id, lifetime=current_app.config["REMEMBER_COOKIE_DURATION"])
 
 
 def _register_blueprints(app: Flask) -> None:

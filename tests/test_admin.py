@@ -6,7 +6,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from cadre.extensions import db
 from cadre.models import AuditEvent, Role, User
@@ -16,10 +15,7 @@ from tests.factories import PASSWORD, login, make_cohort, make_trainee_user, mak
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch):
     """One iteration instead of scrypt: these tests are about the flow, not hash strength."""
-    monkeypatch.setattr(
-        "cadre.models.user.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
+    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
 
 
 def errors_on(page: str) -> list[str]:
@@ -324,13 +320,13 @@ def test_only_admins_manage_accounts(client, role):
 
 
 def test_a_username_taken_by_a_concurrent_request_is_a_form_error_not_a_500(client, monkeypatch):
-    import cadre.admin.views as admin_views
+    import cadre.admin.services as admin_services
 
     admin = make_user(Role.ADMIN)
     make_user(Role.ORGANIZER, username="wangfang")
     login(client, admin.username)
     # The other request committed between our check and our insert.
-    monkeypatch.setattr(admin_views, "_username_taken", lambda *a, **kw: False)
+    monkeypatch.setattr(admin_services, "username_taken", lambda *a, **kw: False)
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     response = client.post(
         "/admin/users/new",

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from cadre.extensions import db
 from cadre.models import AuditEvent, Role
@@ -16,10 +15,7 @@ from tests.factories import PASSWORD, login, make_cohort, make_trainee_user, mak
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch):
     """One iteration instead of scrypt: these tests are about the flow, not hash strength."""
-    monkeypatch.setattr(
-        "cadre.models.user.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
+    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
 
 
 def errors_on(page: str) -> list[str]:

@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from limits import parse as parse_limit
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from cadre import create_app
 from cadre.auth.public import public
@@ -22,10 +21,7 @@ from tests.factories import PASSWORD, login, make_cohort, make_user
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch):
     """One iteration instead of scrypt: these tests are about access, not hash strength."""
-    monkeypatch.setattr(
-        "cadre.models.user.generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
+    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
 
 
 # --- CSRF -------------------------------------------------------------------

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from cadre import audit
+from cadre.admin import services
 from cadre.admin.forms import STAFF_ROLES, ResetPasswordForm, UserForm
-from cadre.auth.passwords import random_password
+from cadre.admin.services import AccountData
+from cadre.auth.passwords import hash_password, random_password
 from cadre.auth.permissions import admin_required
 from cadre.extensions import db
 from cadre.models import Cohort, Role, User
+from cadre.services import NotFound, ServiceError, writing
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-_AUDITED = ("username", "display_name", "role", "is_active_account")
 
 
 def _user_or_404(user_id: int) -> User:
@@ -49,23 +49,23 @@ def users():
     )
 
 
-def _username_taken(username: str, exclude_id: int | None = None) -> bool:
-    stmt = select(User.id).where(func.lower(User.username) == username.lower())
-    if exclude_id is not None:
-        stmt = stmt.where(User.id != exclude_id)
-    return db.session.scalar(stmt) is not None
+def _account_data(form: UserForm) -> AccountData:
+    role = Role(form.role.data)
+    return AccountData(
+        username=form.username.data.strip(),
+        display_name=form.display_name.data.strip(),
+        role=role,
+        is_active=bool(form.is_active_account.data),
+        cohort_ids=tuple(form.cohorts.data or ()),
+    )
 
 
-def _commit_or_username_taken(form: UserForm, record_audit) -> bool:
-    """Audit and commit; when another request took the username meanwhile, say so on the form."""
-    try:
-        record_audit()  # flushes: a clash surfaces here or at commit
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.username.errors.append(_("该用户名已被使用。"))
-        return False
-    return True
+def _show_refusal(form: UserForm, err: ServiceError) -> None:
+    field = getattr(form, err.field, None) if err.field else None
+    if field is None:
+        flash(err.message, "danger")
+    else:
+        field.errors.append(err.message)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -74,27 +74,19 @@ def new_user():
     form = UserForm()
     form.cohorts.choices = _cohort_choices()
     if form.validate_on_submit():
-        if _username_taken(form.username.data):
-            form.username.errors.append(_("该用户名已被使用。"))
+        data = _account_data(form)
+        if services.username_taken(data.username):
+            form.username.errors.append(services.username_taken_message())  # before hashing
         else:
             password = form.password.data or random_password()
-            user = User(
-                username=form.username.data.strip(),
-                display_name=form.display_name.data.strip(),
-                role=Role(form.role.data),
-                is_active_account=form.is_active_account.data,
-                must_change_password=True,
-            )
-            user.set_password(password)
-            user.managed_cohorts = (
-                [db.session.get(Cohort, cid) for cid in form.cohorts.data or []]
-                if user.role == Role.ORGANIZER
-                else []
-            )
-            db.session.add(user)
-            if _commit_or_username_taken(
-                form, lambda: audit.record("user.created", user, after=audit.snapshot(user, _AUDITED))
-            ):
+            password_hash = hash_password(password)  # slow: before the write opens
+            try:
+                # A username taken by a concurrent request is a form error, not a 500.
+                with writing(services.username_taken_message(), "username"):
+                    user = services.create_account(data, password_hash)
+            except ServiceError as err:
+                _show_refusal(form, err)
+            else:
                 return render_template("admin/password_shown.html", user=user, password=password)
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -111,34 +103,19 @@ def edit_user(user_id: int):
         form.role.data = user.role.value
         form.cohorts.data = [c.id for c in user.managed_cohorts]
     if form.validate_on_submit():
-        if _username_taken(form.username.data, exclude_id=user.id):
-            form.username.errors.append(_("该用户名已被使用。"))
-        elif user.id == _current_user_id() and Role(form.role.data) != Role.ADMIN:
-            form.role.errors.append(_("不能取消自己的管理员权限。"))
-        elif user.id == _current_user_id() and not form.is_active_account.data:
-            form.is_active_account.errors.append(_("不能停用自己的账号。"))
+        password_hash = hash_password(form.password.data) if form.password.data else None
+        try:
+            with writing(services.username_taken_message(), "username"):
+                services.update_account(
+                    user.id, _account_data(form), actor_id=current_user.id, password_hash=password_hash
+                )
+        except NotFound:
+            abort(404)
+        except ServiceError as err:
+            _show_refusal(form, err)
         else:
-            before = audit.snapshot(user, _AUDITED)
-            before["cohorts"] = sorted(c.id for c in user.managed_cohorts)
-            user.username = form.username.data.strip()
-            user.display_name = form.display_name.data.strip()
-            user.role = Role(form.role.data)
-            user.is_active_account = form.is_active_account.data
-            user.managed_cohorts = (
-                [db.session.get(Cohort, cid) for cid in form.cohorts.data or []]
-                if user.role == Role.ORGANIZER
-                else []
-            )
-            if form.password.data:
-                user.set_password(form.password.data)
-                user.must_change_password = True
-            after = audit.snapshot(user, _AUDITED)
-            after["cohorts"] = sorted(c.id for c in user.managed_cohorts)
-            if _commit_or_username_taken(
-                form, lambda: audit.record("user.updated", user, before=before, after=after)
-            ):
-                flash(_("账号已保存。"), "success")
-                return redirect(url_for("admin.users"))
+            flash(_("账号已保存。"), "success")
+            return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
@@ -150,14 +127,10 @@ def reset_password(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     password = random_password()
-    user.set_password(password)
-    user.must_change_password = True
-    audit.record("user.password_reset", user)
-    db.session.commit()
+    password_hash = hash_password(password)  # slow: before the write opens
+    try:
+        with writing():
+            user = services.reset_password(user.id, password_hash)
+    except NotFound:
+        abort(404)
     return render_template("admin/password_shown.html", user=user, password=password)
-
-
-def _current_user_id() -> int:
-    from flask_login import current_user
-
-    return current_user.id

@@ -48,3 +48,5 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("退出登录"))
+    # A second button: ends the account's logins on every device, this one included.
+    everywhere = SubmitField(_l("在所有设备上退出登录"))

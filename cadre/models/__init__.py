@@ -12,6 +12,7 @@ from cadre.models.certificate import Certificate
 from cadre.models.cohort import Cohort
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
+from cadre.models.login_session import LoginSession
 from cadre.models.session import SessionKind, TrainingSession, VisitStop
 from cadre.models.speaker import Speaker
 from cadre.models.trainee import Gender, Trainee
@@ -30,6 +31,7 @@ __all__ = [
     "Gender",
     "LeaveRequest",
     "LeaveStatus",
+    "LoginSession",
     "Reflection",
     "Role",
     "SessionFeedback",

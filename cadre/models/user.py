@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from cadre.auth.passwords import hash_password, verify_password
 from cadre.enums import Role
 from cadre.extensions import db
 from cadre.models.types import UTCDateTime, enum_column, utcnow
@@ -49,11 +49,15 @@ class User(UserMixin, db.Model):
         secondary=cohort_organizers, back_populates="organizers"
     )
 
+    # The token of the login this object was loaded for (set at login and by the user
+    # loader); never stored, only its digest is (LoginSession).
+    session_token = None
+
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     @property
     def password_fingerprint(self) -> str:
@@ -61,8 +65,11 @@ class User(UserMixin, db.Model):
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:
-        """The id Flask-Login keeps in the session cookie, bound to the current password."""
-        return f"{self.id}.{self.password_fingerprint}"
+        """What Flask-Login keeps in the session and remember-me cookies: "<id>:<login token>".
+
+        Without a login token (an object not loaded for a login) the id matches no login.
+        """
+        return f"{self.id}:{self.session_token or ''}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
