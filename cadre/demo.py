@@ -13,10 +13,11 @@ from datetime import timedelta
 
 import click
 from sqlalchemy import func, insert, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from cadre import audit
 from cadre import demo_data as data
+from cadre.auth.passwords import hash_password
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -102,7 +103,7 @@ def _account(username: str, role: Role, display_name: str, password_hash: str, *
 
 
 def _create(password: str, count: int) -> DemoResult:
-    password_hash = generate_password_hash(password)  # once: hashing costs ~0.1 s a time
+    password_hash = hash_password(password)  # once: hashing costs ~0.1 s a time
     admin = _account(data.ADMIN["username"], Role.ADMIN, data.ADMIN["display_name"], password_hash)
     organizer = _account(
         data.ORGANIZER["username"], Role.ORGANIZER, data.ORGANIZER["display_name"], password_hash
@@ -364,7 +365,7 @@ def _refresh(cohort: Cohort, password: str | None, count: int) -> DemoResult:
         db.session.execute(
             update(User)
             .where(User.id.in_(ids))
-            .values(password_hash=generate_password_hash(password), must_change_password=False),
+            .values(password_hash=hash_password(password), must_change_password=False),
             execution_options={"synchronize_session": False},
         )
         audit.record(

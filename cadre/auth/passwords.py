@@ -11,8 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 # checking a wrong password costs the same for every account and tells nothing about which
 # accounts are still on a cheaper initial password. Pinned, not werkzeug's default, so that
 # an upgrade of werkzeug does not quietly split the accounts into two costs.
-# Cost here: about 0.1-0.2 s of CPU and 32 MB per hash or check.
-PASSWORD_METHOD = "scrypt:32768:8:1"  # noqa: S105 - a hash method, not a password
+# N=2^14, r=8, p=1 is scrypt's published parameter set for interactive logins: about
+# 50-100 ms of CPU and 16 MB per hash or check, so a class of 200 logging in, or 200 login
+# slips issued at once, costs 10-20 s of CPU on a 2-core server rather than twice that.
+PASSWORD_METHOD = "scrypt:16384:8:1"  # noqa: S105 - a hash method, not a password
 SALT_LENGTH = 16
 
 # No 0/O, 1/l/I: read off a printed slip by someone typing on a phone.
