@@ -282,7 +282,7 @@ def test_trainee_can_change_the_initial_password_and_then_use_the_site(client, c
     ],
 )
 def test_groups_sort_by_their_number(groups):
-    from cadre.trainees.accounts import group_sort_key
+    from cadre.rules.cohort_rules import group_sort_key
 
     assert sorted(reversed(groups), key=group_sort_key) == groups
 

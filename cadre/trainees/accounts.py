@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import enum
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -25,6 +24,7 @@ from cadre.auth.passwords import random_password
 from cadre.extensions import db
 from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, Trainee, User
 from cadre.pdf import render_pdf
+from cadre.rules.cohort_rules import group_sort_key
 from cadre.services import begin_write
 
 # Initial passwords are random (10 characters from 55: ~58 bits), shown once and
@@ -80,25 +80,6 @@ class AccountsConflict(Exception):
 
 
 _ROLE_ORDER = {ClassRole.MONITOR: 0, ClassRole.GROUP_LEADER: 1, ClassRole.MEMBER: 2}
-_CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"两": 2}
-_NUMBER_RE = re.compile(r"\d+|[零一二两三四五六七八九十]+")
-
-
-def _number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(units, 0)
-    return int("".join(str(_CN_DIGITS[ch]) for ch in text))
-
-
-def group_sort_key(group: str | None) -> tuple:
-    """第二组 before 第十组, 2组 before 10组; no group last."""
-    if not group:
-        return (1, 0, "")
-    match = _NUMBER_RE.search(group)
-    return (0, _number(match.group()) if match else 10**6, group)
 
 
 def account_rows(cohort: Cohort) -> list[AccountRow]:
