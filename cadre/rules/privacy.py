@@ -1,4 +1,22 @@
-"""Masking of personal data shown to people who do not manage the person."""
+"""Masking of personal data, and who acts on a person shared between cohorts.
+
+Pure functions over plain values (cohort ids); the trainee area loads the ids.
+
+A person enrolled in cohorts of different organizers is *shared*. An organizer acts
+on such a person only through their own cohorts:
+- the person's data that a class needs (contact details included) are seen and
+  edited by the organizer of any of the person's cohorts (edits are audited);
+- what the person did in a cohort (hours, attendance, certificate, group, status)
+  is shown only for the cohorts the viewer manages — admins and the person
+  themself see every cohort;
+- account actions (reset password, unlock, login slips) are for admins and for an
+  organizer who manages *every* cohort the person belongs to: whoever sets a
+  password can log in as the person and see all of the person's cohorts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
 
 
 def mask_phone(phone: str | None) -> str:
@@ -10,3 +28,29 @@ def mask_phone(phone: str | None) -> str:
     # Shorter numbers (landlines, typos) keep at most half of their digits visible.
     visible = 4 if len(phone) >= 8 else 2
     return "*" * max(len(phone) - visible, 0) + phone[-visible:]
+
+
+def visible_record_cohorts(
+    person_cohorts: Iterable[int], managed_cohorts: Set[int] | None
+) -> tuple[set[int], int]:
+    """(cohorts whose record the viewer sees, how many other cohorts are hidden).
+
+    managed_cohorts None: the viewer sees everything (an admin, or the person themself).
+    """
+    person = set(person_cohorts)
+    if managed_cohorts is None:
+        return person, 0
+    shown = person & set(managed_cohorts)
+    return shown, len(person - shown)
+
+
+def may_manage_account(person_cohorts: Iterable[int], managed_cohorts: Set[int] | None) -> bool:
+    """May the viewer reset, unlock or issue the login of a person in these cohorts?
+
+    managed_cohorts None: an admin (always). An organizer: only when the person
+    belongs to at least one cohort and to no cohort the organizer does not manage.
+    """
+    if managed_cohorts is None:
+        return True
+    person = set(person_cohorts)
+    return bool(person) and person <= set(managed_cohorts)
