@@ -9,14 +9,16 @@ on such a person only through their own cohorts:
 - what the person did in a cohort (hours, attendance, certificate, group, status)
   is shown only for the cohorts the viewer manages — admins and the person
   themself see every cohort;
-- account actions (reset password, unlock, login slips) are for admins and for an
-  organizer who manages *every* cohort the person belongs to: whoever sets a
-  password can log in as the person and see all of the person's cohorts.
+- account actions (reset password, unlock, login slips) are for admins and for the
+  organizers of the person's first cohort (the one the person was first enrolled
+  in, whose organizers issued the login): whoever sets a password can log in as
+  the person and see all of the person's cohorts, so an organizer who enrolls
+  someone else's trainee later is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Sequence, Set
 
 
 def mask_phone(phone: str | None) -> str:
@@ -44,13 +46,14 @@ def visible_record_cohorts(
     return shown, len(person - shown)
 
 
-def may_manage_account(person_cohorts: Iterable[int], managed_cohorts: Set[int] | None) -> bool:
+def may_manage_account(person_cohorts: Sequence[int], managed_cohorts: Set[int] | None) -> bool:
     """May the viewer reset, unlock or issue the login of a person in these cohorts?
 
-    managed_cohorts None: an admin (always). An organizer: only when the person
-    belongs to at least one cohort and to no cohort the organizer does not manage.
+    person_cohorts in the order the person joined them: the login belongs to the
+    first (the cohort the person came with). managed_cohorts None: an admin, always.
+    An organizer: when they manage that first cohort — so an organizer who enrolls
+    someone else's trainee later never gets the person's password.
     """
     if managed_cohorts is None:
         return True
-    person = set(person_cohorts)
-    return bool(person) and person <= set(managed_cohorts)
+    return bool(person_cohorts) and person_cohorts[0] in managed_cohorts

@@ -8,7 +8,8 @@ cadre/rules/privacy.py):
   after, with who made it); of the person's cohorts and training record only
   those the organizer manages are shown ("另有 N 个培训班的记录" for the rest);
 - account actions (reset password, unlock, create the login and its slip) need an
-  admin or an organizer who manages every cohort the person is in;
+  admin or an organizer of the person's first cohort (the login came with it): an
+  organizer who enrolls someone else's trainee later cannot take over the login;
 - an organizer may also search the whole pool ("全部学员"), to find people
   already known before enrolling them again; there the phones of trainees they
   do not manage are masked (138****5678), the cohorts listed are only the ones
@@ -78,9 +79,15 @@ def managed_cohort_ids(user: User) -> set[int] | None:
     )
 
 
-def person_cohort_ids(trainee_id: int) -> set[int]:
-    """Every cohort the person is enrolled in, whatever the status."""
-    return set(db.session.scalars(select(Enrollment.cohort_id).where(Enrollment.trainee_id == trainee_id)))
+def person_cohort_ids(trainee_id: int) -> list[int]:
+    """Every cohort the person is enrolled in, whatever the status, in the order they joined."""
+    return list(
+        db.session.scalars(
+            select(Enrollment.cohort_id)
+            .where(Enrollment.trainee_id == trainee_id)
+            .order_by(Enrollment.enrolled_at, Enrollment.id)
+        )
+    )
 
 
 def record_scope(user: User, trainee: Trainee) -> set[int] | None:
@@ -91,7 +98,7 @@ def record_scope(user: User, trainee: Trainee) -> set[int] | None:
 
 
 def may_manage_account(user: User, trainee: Trainee) -> bool:
-    """Reset, unlock, issue the login: admins, and organizers who manage every cohort of the person."""
+    """Reset, unlock, issue the login: admins, and the organizers of the person's first cohort."""
     if not getattr(user, "is_authenticated", False) or user.role not in (Role.ADMIN, Role.ORGANIZER):
         return False
     return privacy.may_manage_account(person_cohort_ids(trainee.id), managed_cohort_ids(user))

@@ -42,14 +42,14 @@ class AccountState(enum.StrEnum):
     TO_CREATE = "to_create"
     NO_PHONE = "no_phone"
     USERNAME_TAKEN = "username_taken"
-    SHARED = "shared"  # also in a cohort the viewer does not manage: its organizers or an admin create it
+    SHARED = "shared"  # first enrolled in a cohort the viewer does not manage: its organizers create it
 
 
 @dataclass(frozen=True)
 class AccountRow:
     enrollment: Enrollment
     state: AccountState
-    may_manage: bool = True  # False: the person is also in a cohort the viewer does not manage
+    may_manage: bool = True  # False: the person's first cohort is one the viewer does not manage
 
     @property
     def trainee(self) -> Trainee:
@@ -100,11 +100,13 @@ def _manageable(cohort_id: int, viewer: User) -> dict[int, bool]:
     if managed is None:
         return {}
     members = select(Enrollment.trainee_id).where(Enrollment.cohort_id == cohort_id)
-    cohorts_of: dict[int, set[int]] = {}
+    cohorts_of: dict[int, list[int]] = {}
     for trainee_id, other_cohort_id in db.session.execute(
-        select(Enrollment.trainee_id, Enrollment.cohort_id).where(Enrollment.trainee_id.in_(members))
+        select(Enrollment.trainee_id, Enrollment.cohort_id)
+        .where(Enrollment.trainee_id.in_(members))
+        .order_by(Enrollment.enrolled_at, Enrollment.id)
     ):
-        cohorts_of.setdefault(trainee_id, set()).add(other_cohort_id)
+        cohorts_of.setdefault(trainee_id, []).append(other_cohort_id)
     return {tid: privacy.may_manage_account(cids, managed) for tid, cids in cohorts_of.items()}
 
 
@@ -149,7 +151,7 @@ def create_accounts(cohort_id: int, actor: User) -> AccountsResult:
     """Logins for every active trainee of the cohort who has none; flushed and audited.
 
     Skipped: trainees without a phone, whose phone is already someone else's
-    username, or who are also in a cohort the actor does not manage (SHARED).
+    username, or whose first cohort the actor does not manage (SHARED).
     A concurrent request creating the same accounts makes the flush or commit
     fail on the unique username: writing(conflict_message()) turns it into a refusal.
     """
@@ -208,7 +210,7 @@ def reset_password(trainee_id: int, cohort_id: int | None, actor: User) -> Issue
     """A new random password for the trainee's login, to be changed at next login; flushed and audited.
 
     None when the trainee has no login. Refused (SharedAccountRefused) for an
-    organizer when the person is also in a cohort the organizer does not manage.
+    organizer who does not manage the person's first cohort.
     """
     trainee = db.session.get(Trainee, trainee_id)
     if trainee is None:
