@@ -71,6 +71,11 @@ class Config:
     # Check at start-up that printing will be fast and legible.
     CHECK_PRINTING = os.environ.get("CADRE_CHECK_PRINTING", "1") == "1"
 
+    # The address people outside the server use, e.g. https://cadre.example.gov.cn/: every link
+    # printed or put in a QR code is built from it (cadre/urls.py), never from the Host header.
+    # Unset: printed material carries no link and says so.
+    PUBLIC_URL = os.environ.get("CADRE_PUBLIC_URL", "").strip() or None
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -92,6 +97,8 @@ class TestConfig(Config):
     # Tests post forms directly; tests/test_security.py checks CSRF with it switched on.
     WTF_CSRF_ENABLED = False
     CHECK_PRINTING = False
+    # Not the test client's Host (localhost): a test can tell the two apart.
+    PUBLIC_URL = "https://cadre.example.gov.cn/"
 
 
 configs = {

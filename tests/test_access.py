@@ -47,6 +47,7 @@ from cadre.models import (
     AttendanceStatus,
     Certificate,
     ClassRole,
+    Cohort,
     LeaveRequest,
     Reflection,
     Role,
@@ -612,3 +613,80 @@ def test_trainee_lists_only_the_cohorts_they_are_enrolled_in(app, world):
     page = client.open("/cohorts/").get_data(as_text=True)
     assert "甲班" in page
     assert "乙班" not in page
+
+
+# --- Shared people: organizer B after B's cohort enrolls A's trainee -------------------------------
+
+# org_b's outcomes once `trainee` (of cohort A) is also enrolled in cohort B; every route not
+# listed keeps its outcome from EXPECTATIONS. B acts on the person through B's cohort: detail,
+# edit and the record (B's part of it) open; the login stays with A's organizers and admins.
+SHARED_FOR_ORG_B: dict[str, dict[str, str]] = {
+    "trainees.detail": {"GET": "O"},
+    "trainees.edit": {"GET": "O", "POST": "A"},
+    "trainees.record": {"GET": "O"},
+    "trainees.record_pdf": {"GET": "O"},
+    "trainees.reset_password": {"POST": "D"},
+}
+
+
+@pytest.fixture
+def shared_world(world) -> World:
+    """The world, with organizer B's cohort having enrolled cohort A's trainee (found by full phone)."""
+    cohort_b = db.session.scalar(select(Cohort).where(Cohort.code == "BBB2025"))
+    enroll(cohort_b, world.objects["trainee"], group="乙班一组")
+    world.objects["cohort_b"] = cohort_b
+    return world
+
+
+def _org_b_outcomes_when_shared():
+    for endpoint, by_method in sorted(EXPECTATIONS.items()):
+        for method in by_method:
+            expected = SHARED_FOR_ORG_B.get(endpoint, {}).get(method, _outcomes(endpoint, method)["org_b"])
+            yield pytest.param(endpoint, method, expected, id=f"{endpoint}-{method}")
+
+
+def test_shared_expectations_name_real_routes():
+    for endpoint, by_method in SHARED_FOR_ORG_B.items():
+        assert set(by_method) <= set(EXPECTATIONS[endpoint]), endpoint
+
+
+@pytest.mark.parametrize(("endpoint", "method", "expected"), list(_org_b_outcomes_when_shared()))
+def test_organizer_b_after_enrolling_as_trainee(app, shared_world, endpoint, method, expected):
+    """Every route for org_b once the person is shared; a refused POST writes nothing."""
+    url = build_url(app, endpoint, method, shared_world)
+    client = client_as(app, shared_world, "org_b")
+    before = database_state() if expected in ("D", "L") else None
+    response = client.open(url, method, None if method == "GET" else BLANK_FORM)
+    check_outcome(expected, response, f"org_b (shared) {method} {url}")
+    if before is not None:
+        assert database_state() == before, f"org_b {method} {url}: a refused request changed the database"
+
+
+def test_organizer_b_sees_bs_part_of_the_shared_persons_record_only(app, shared_world):
+    client = client_as(app, shared_world, "org_b")
+    trainee_id = shared_world.objects["trainee"].id
+    record = client.open(f"/trainees/{trainee_id}/record").get_data(as_text=True)
+    detail = client.open(f"/trainees/{trainee_id}").get_data(as_text=True)
+    for page in (record, detail):
+        assert "乙班" in page
+        assert "甲班" not in page and "AAA2025-0001" not in page  # cohort A's class and certificate
+        assert "另有1个培训班的记录（由其班主任管理）" in page
+    assert "13900000001" in detail  # contact details: B must be able to call their trainee
+
+
+def test_organizer_b_gets_no_reset_button_for_the_shared_person_on_bs_accounts_page(app, shared_world):
+    client = client_as(app, shared_world, "org_b")
+    page = client.open(f"/trainees/accounts/cohort/{shared_world.objects['cohort_b'].id}").get_data(
+        as_text=True
+    )
+    trainee_id = shared_world.objects["trainee"].id
+    assert "王学员" in page and "也在其他班主任的培训班" in page
+    assert f"/trainees/{trainee_id}/reset-password" not in page
+    assert f"/trainees/{shared_world.users['trainee_b'].trainee_id}/reset-password" in page  # B's own trainee
+
+
+def test_organizer_a_keeps_the_shared_persons_login(app, shared_world):
+    client = client_as(app, shared_world, "org_a")
+    trainee = shared_world.objects["trainee"]
+    response = client.open(f"/trainees/{trainee.id}/reset-password", "POST", BLANK_FORM)
+    assert response.status_code == 200 and "初始密码" in response.get_data(as_text=True)

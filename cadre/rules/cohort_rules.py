@@ -181,15 +181,41 @@ def _chinese_number(text: str) -> int | None:
     return value if value >= 0 else None
 
 
-_GROUP_NUMBER_RE = re.compile(r"^(?:第)?([0-9]+|[零一二两三四五六七八九十]+)(?:组|小组)?$")
+_GROUP_NUMBER_RE = re.compile(r"^(?:第)?(\d+|[零一二两三四五六七八九十]+)(?:组|小组)?$")
+_NUMBER_RUN_RE = re.compile(r"\d+|[零一二两三四五六七八九十]+")
 
 
-def group_sort_key(name: str) -> tuple:
-    """Sort key putting numbered groups (第一组, 第2组, 3组) in numeric order first."""
-    match = _GROUP_NUMBER_RE.match(name.strip())
+def _number_of(token: str) -> int | None:
+    return int(token) if token.isdigit() else _chinese_number(token)
+
+
+def _natural_parts(name: str) -> tuple:
+    """("机关组", 3, "") for 机关组3: text and numbers alternate, so tuples compare text with text."""
+    parts: list = []
+    text, last = "", 0
+    for match in _NUMBER_RUN_RE.finditer(name):
+        number = _number_of(match.group())
+        if number is None:
+            continue  # e.g. 十十: not a number, stays part of the text
+        parts += [text + name[last : match.start()], number]
+        text, last = "", match.end()
+    parts.append(text + name[last:])
+    return tuple(parts)
+
+
+def group_sort_key(name: str | None) -> tuple:
+    """The one order of groups (roster, accounts, exports): natural, empty last.
+
+    Plainly numbered groups (第一组, 第2组, 3组) come first in numeric order; then
+    other names in natural order (机关组3 before 机关组10, 第二小分队 before 第十小分队);
+    a trainee without a group (None or blank) sorts last.
+    """
+    name = (name or "").strip()
+    if not name:
+        return (2, (), "")
+    match = _GROUP_NUMBER_RE.match(name)
     if match:
-        token = match.group(1)
-        number = int(token) if token.isdigit() else _chinese_number(token)
+        number = _number_of(match.group(1))
         if number is not None:
-            return (0, number, name)
-    return (1, 0, name)
+            return (0, (number,), name)
+    return (1, _natural_parts(name), name)

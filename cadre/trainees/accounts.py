@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import base64
 import enum
-import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
@@ -25,7 +24,10 @@ from cadre.auth.passwords import random_password
 from cadre.extensions import db
 from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, Trainee, User
 from cadre.pdf import render_pdf
-from cadre.services import begin_write
+from cadre.rules import privacy
+from cadre.rules.cohort_rules import group_sort_key
+from cadre.services import NotFound, ServiceError
+from cadre.trainees.access import managed_cohort_ids, may_manage_account, shared_account_message
 
 # Initial passwords are random (10 characters from 55: ~58 bits), shown once and
 # replaced at first login, so a lighter hash than the default scrypt costs no
@@ -40,12 +42,14 @@ class AccountState(enum.StrEnum):
     TO_CREATE = "to_create"
     NO_PHONE = "no_phone"
     USERNAME_TAKEN = "username_taken"
+    SHARED = "shared"  # first enrolled in a cohort the viewer does not manage: its organizers create it
 
 
 @dataclass(frozen=True)
 class AccountRow:
     enrollment: Enrollment
     state: AccountState
+    may_manage: bool = True  # False: the person's first cohort is one the viewer does not manage
 
     @property
     def trainee(self) -> Trainee:
@@ -75,34 +79,39 @@ class AccountsResult:
     existing: int
 
 
-class AccountsConflict(Exception):
-    """Someone else changed the same accounts at the same moment; nothing was written."""
+def conflict_message() -> str:
+    """Someone else created the same accounts at the same moment; nothing was written."""
+    return _("有人同时在为这些学员开通账号，本次没有创建任何账号，请刷新后重试。")
+
+
+class SharedAccountRefused(ServiceError):
+    """The person is also in a cohort the organizer does not manage: the login is not theirs to set."""
+
+    def __init__(self):
+        super().__init__(shared_account_message())
 
 
 _ROLE_ORDER = {ClassRole.MONITOR: 0, ClassRole.GROUP_LEADER: 1, ClassRole.MEMBER: 2}
-_CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"两": 2}
-_NUMBER_RE = re.compile(r"\d+|[零一二两三四五六七八九十]+")
 
 
-def _number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(units, 0)
-    return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+def _manageable(cohort_id: int, viewer: User) -> dict[int, bool]:
+    """trainee id → may the viewer act on the login of this member of the cohort (1 query; admins: 0)."""
+    managed = managed_cohort_ids(viewer)
+    if managed is None:
+        return {}
+    members = select(Enrollment.trainee_id).where(Enrollment.cohort_id == cohort_id)
+    cohorts_of: dict[int, list[int]] = {}
+    for trainee_id, other_cohort_id in db.session.execute(
+        select(Enrollment.trainee_id, Enrollment.cohort_id)
+        .where(Enrollment.trainee_id.in_(members))
+        .order_by(Enrollment.enrolled_at, Enrollment.id)
+    ):
+        cohorts_of.setdefault(trainee_id, []).append(other_cohort_id)
+    return {tid: privacy.may_manage_account(cids, managed) for tid, cids in cohorts_of.items()}
 
 
-def group_sort_key(group: str | None) -> tuple:
-    """第二组 before 第十组, 2组 before 10组; no group last."""
-    if not group:
-        return (1, 0, "")
-    match = _NUMBER_RE.search(group)
-    return (0, _number(match.group()) if match else 10**6, group)
-
-
-def account_rows(cohort: Cohort) -> list[AccountRow]:
-    """The cohort's active trainees and what one click would do for each (2 queries)."""
+def account_rows(cohort: Cohort, viewer: User) -> list[AccountRow]:
+    """The cohort's active trainees and what one click by this viewer would do for each (3 queries)."""
     enrollments = db.session.scalars(
         select(Enrollment)
         .where(Enrollment.cohort_id == cohort.id, Enrollment.status == EnrollmentStatus.ACTIVE)
@@ -112,6 +121,7 @@ def account_rows(cohort: Cohort) -> list[AccountRow]:
         enrollments,
         key=lambda e: (group_sort_key(e.group), _ROLE_ORDER.get(e.class_role, 9), e.trainee.name, e.id),
     )
+    manageable = _manageable(cohort.id, viewer)
     wanted = [e.trainee.phone for e in enrollments if e.trainee.user is None and e.trainee.phone]
     taken: set[str] = set()
     if wanted:
@@ -122,29 +132,33 @@ def account_rows(cohort: Cohort) -> list[AccountRow]:
     rows = []
     for e in enrollments:
         t = e.trainee
+        may_manage = manageable.get(t.id, True)
         if t.user is not None:
             state = AccountState.HAS_ACCOUNT
+        elif not may_manage:
+            state = AccountState.SHARED
         elif not t.phone:
             state = AccountState.NO_PHONE
         elif t.phone.lower() in taken:
             state = AccountState.USERNAME_TAKEN
         else:
             state = AccountState.TO_CREATE
-        rows.append(AccountRow(e, state))
+        rows.append(AccountRow(e, state, may_manage))
     return rows
 
 
-def create_accounts(cohort: Cohort) -> AccountsResult:
-    """Logins for every active trainee of the cohort who has none; commits and audits.
+def create_accounts(cohort_id: int, actor: User) -> AccountsResult:
+    """Logins for every active trainee of the cohort who has none; flushed and audited.
 
-    Trainees without a phone, or whose phone is already someone else's username,
-    are skipped. Raises AccountsConflict (nothing written) when a concurrent
-    request created one of the same accounts first.
+    Skipped: trainees without a phone, whose phone is already someone else's
+    username, or whose first cohort the actor does not manage (SHARED).
+    A concurrent request creating the same accounts makes the flush or commit
+    fail on the unique username: writing(conflict_message()) turns it into a refusal.
     """
-    cohort_id = cohort.id
-    begin_write()
     cohort = db.session.get(Cohort, cohort_id)
-    rows = account_rows(cohort)
+    if cohort is None:
+        raise NotFound()
+    rows = account_rows(cohort, actor)
     issued: list[IssuedLogin] = []
     for row in rows:
         if row.state != AccountState.TO_CREATE:
@@ -170,7 +184,11 @@ def create_accounts(cohort: Cohort) -> AccountsResult:
                 cohort_name=cohort.name,
             )
         )
-    skipped = [r for r in rows if r.state in (AccountState.NO_PHONE, AccountState.USERNAME_TAKEN)]
+    skipped = [
+        r
+        for r in rows
+        if r.state in (AccountState.NO_PHONE, AccountState.USERNAME_TAKEN, AccountState.SHARED)
+    ]
     existing = sum(1 for r in rows if r.state == AccountState.HAS_ACCOUNT)
     if issued:
         audit.record(
@@ -184,25 +202,25 @@ def create_accounts(cohort: Cohort) -> AccountsResult:
             },
             cohort_id=cohort.id,
         )
-    try:
-        db.session.commit()
-    except IntegrityError as err:
-        db.session.rollback()
-        raise AccountsConflict from err
+        db.session.flush()
     return AccountsResult(issued=issued, skipped=skipped, existing=existing)
 
 
-def reset_password(trainee: Trainee, cohort: Cohort | None) -> IssuedLogin | None:
-    """A new random password for the trainee's login, to be changed at next login; commits.
+def reset_password(trainee_id: int, cohort_id: int | None, actor: User) -> IssuedLogin | None:
+    """A new random password for the trainee's login, to be changed at next login; flushed and audited.
 
-    None when the trainee has no login.
+    None when the trainee has no login. Refused (SharedAccountRefused) for an
+    organizer who does not manage the person's first cohort.
     """
-    trainee_id = trainee.id
-    begin_write()
+    trainee = db.session.get(Trainee, trainee_id)
+    if trainee is None:
+        raise NotFound()
+    if not may_manage_account(actor, trainee):
+        raise SharedAccountRefused
     user = db.session.scalar(select(User).where(User.trainee_id == trainee_id))
     if user is None:
-        db.session.rollback()
         return None
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
     password = random_password()
     user.password_hash = generate_password_hash(password, method=INITIAL_PASSWORD_METHOD)
     user.must_change_password = True
@@ -222,16 +240,14 @@ def reset_password(trainee: Trainee, cohort: Cohort | None) -> IssuedLogin | Non
         after={"username": user.username, "trainee_id": trainee_id},
         cohort_id=cohort.id if cohort else None,
     )
-    issued = IssuedLogin(
+    return IssuedLogin(
         trainee_id=trainee_id,
-        name=user.trainee.name if user.trainee else user.display_name,
+        name=trainee.name,
         group=group,
         username=user.username,
         password=password,
         cohort_name=cohort.name if cohort else "",
     )
-    db.session.commit()
-    return issued
 
 
 def slip_pages(issued: list[IssuedLogin], per_page: int = SLIPS_PER_PAGE) -> list[list[IssuedLogin]]:
@@ -253,10 +269,17 @@ def qr_data_url(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def login_slips_pdf(issued: list[IssuedLogin], site_url: str) -> bytes:
-    """All slips in one WeasyPrint pass, SLIPS_PER_PAGE to an A4 page, with a QR code of the site."""
+def login_slips_pdf(issued: list[IssuedLogin], site_url: str | None) -> bytes:
+    """All slips in one WeasyPrint pass, SLIPS_PER_PAGE to an A4 page, with the site's address and QR code.
+
+    site_url is the configured public address (cadre.urls.public_url), never the
+    request's Host header; None prints the slips without an address or QR code.
+    """
     return render_pdf(
-        "pdf/login_slips.html", pages=slip_pages(issued), site_url=site_url, qr=qr_data_url(site_url)
+        "pdf/login_slips.html",
+        pages=slip_pages(issued),
+        site_url=site_url,
+        qr=qr_data_url(site_url) if site_url else None,
     )
 
 

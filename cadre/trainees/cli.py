@@ -45,6 +45,7 @@ def register(group) -> None:
 
         from cadre.extensions import db
         from cadre.imports import services
+        from cadre.services import cli_writing
 
         with force_locale("zh"):
             cohort = _cohort_or_exit(cohort_code)
@@ -57,7 +58,10 @@ def register(group) -> None:
                 result = None
             else:
                 try:
-                    plan, result = services.commit_import(cohort, data, file.name)
+                    # One write transaction: committed when the block ends, rolled back on any error
+                    # (a plan with errors writes nothing, so its commit is empty).
+                    with cli_writing():
+                        plan, result = services.commit_import(cohort, data, file.name)
                 except services.ImportConflict as err:
                     raise click.ClickException(
                         _("其他人同时修改了相关学员的数据，没有导入任何内容，请重试。")
@@ -77,7 +81,6 @@ def register(group) -> None:
             if dry_run:
                 click.echo(_("试运行：没有写入任何数据。"))
                 return
-            db.session.commit()
             click.echo(
                 _(
                     "已导入到 %(cohort)s（%(code)s），共 %(n)s 名学员。",

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from cadre.labels import label_for
 from cadre.models import Gender
 from cadre.rules import trainee_fields as rules
+from cadre.trainees.data import TraineeData
 from cadre.trainees.field_messages import field_error_message
 
 
@@ -52,14 +53,23 @@ class TraineeForm(FlaskForm):
         except rules.FieldError as err:
             raise ValidationError(field_error_message(err)) from err
 
+    def values(self) -> TraineeData:
+        """The validated values as plain data for a service."""
+        return TraineeData(
+            name=rules.clean_text(self.name.data),
+            gender=Gender(self.gender.data) if self.gender.data else None,
+            birth_year=self.birth_value[0],
+            birth_month=self.birth_value[1],
+            phone=self.phone_value,
+            **{
+                attr: rules.clean_text(getattr(self, attr).data)
+                for attr in ("community", "position", "political_status", "education", "notes")
+            },
+        )
+
     def fill(self, trainee) -> None:
-        """Copy the validated values onto a Trainee."""
-        trainee.name = rules.clean_text(self.name.data)
-        trainee.gender = Gender(self.gender.data) if self.gender.data else None
-        trainee.birth_year, trainee.birth_month = self.birth_value
-        trainee.phone = self.phone_value
-        for attr in ("community", "position", "political_status", "education", "notes"):
-            setattr(trainee, attr, rules.clean_text(getattr(self, attr).data))
+        """Copy the validated values onto a Trainee (prefer passing values() to a service)."""
+        self.values().apply_to(trainee)
 
     def load(self, trainee) -> None:
         """Show a Trainee's values in the form (GET)."""

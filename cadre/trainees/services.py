@@ -1,48 +1,41 @@
-"""Reading and changing trainees; who may see whom; the training record (培训档案).
+"""Reading and changing trainees: the list, the detail page, creating and editing.
 
-Visibility (decided for issue 3):
-- admins see and edit every trainee, phones in full;
-- an organizer *manages* a trainee enrolled (in any status) in a cohort the
-  organizer is assigned to: full phone, detail page, edit, record, account reset;
-- an organizer may also search the whole pool ("全部学员"), to find people
-  already known before enrolling them again; there the phones of trainees they
-  do not manage are masked (138****5678), the cohorts listed are only the ones
-  they manage, a phone search must be the full 11-digit number (a partial search
-  would let the masked digits be guessed), and the detail page stays closed (403);
-- a trainee sees only their own detail page and record.
+Who sees whom is decided in cadre/trainees/access.py (re-exported here); the
+training record is in cadre/trainees/record.py. Services follow the contract of
+cadre/services.py: plain values in, flush and audit, ServiceError out, no commit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
 from cadre.extensions import db
 from cadre.models import (
-    AttendanceRecord,
     AuditEvent,
-    Certificate,
     ClassRole,
     Cohort,
     Enrollment,
     Role,
     Trainee,
-    TrainingSession,
     User,
     cohort_organizers,
 )
-from cadre.models.types import utcnow
-from cadre.rules import training_record as rules
 from cadre.rules.trainee_fields import PHONE_RE
-from cadre.services import begin_write
+from cadre.services import NotFound, ServiceError, ensure_open
+from cadre.trainees.access import (  # noqa: F401 - the trainee area's public names
+    managed_cohort_ids,
+    managed_cohorts,
+    managed_trainee_ids,
+    manages_trainee,
+    may_manage_account,
+    may_view_record,
+)
+from cadre.trainees.data import TraineeData
 
 # Fields of a trainee written to the audit log, before → after.
 AUDITED_FIELDS = (
@@ -61,49 +54,15 @@ AUDITED_FIELDS = (
 PER_PAGE = 30
 
 
-class PhoneTaken(Exception):
+def phone_taken_message() -> str:
+    return _("该手机号码已登记为另一位学员，请在学员库中按完整号码查找此人，不要重复登记。")
+
+
+class PhoneTaken(ServiceError):
     """The phone number belongs to another trainee."""
 
-
-# --- who manages whom -------------------------------------------------------------------------
-
-
-def managed_trainee_ids(user: User) -> Select:
-    """A statement of the ids of trainees enrolled in cohorts the organizer manages."""
-    return (
-        select(Enrollment.trainee_id)
-        .join(cohort_organizers, cohort_organizers.c.cohort_id == Enrollment.cohort_id)
-        .where(cohort_organizers.c.user_id == user.id)
-    )
-
-
-def manages_trainee(user: User, trainee: Trainee) -> bool:
-    """Admins manage everyone; organizers the trainees of their cohorts."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.ORGANIZER:
-        return False
-    mine = managed_trainee_ids(user).where(Enrollment.trainee_id == trainee.id)
-    return bool(db.session.scalar(select(mine.exists())))
-
-
-def may_view_record(user: User, trainee: Trainee) -> bool:
-    """The trainee themself, or someone who manages them."""
-    if getattr(user, "is_authenticated", False) and user.role == Role.TRAINEE:
-        return user.trainee_id == trainee.id
-    return manages_trainee(user, trainee)
-
-
-def managed_cohorts(user: User, include_archived: bool = False) -> list[Cohort]:
-    """The cohorts a staff user manages (admins: all), newest first."""
-    stmt = select(Cohort).order_by(Cohort.start_date.desc().nulls_last(), Cohort.id.desc())
-    if user.role != Role.ADMIN:
-        stmt = stmt.join(cohort_organizers).where(cohort_organizers.c.user_id == user.id)
-    if not include_archived:
-        stmt = stmt.where(Cohort.archived_at.is_(None))
-    return list(db.session.scalars(stmt).all())
+    def __init__(self):
+        super().__init__(phone_taken_message(), field="phone")
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -243,17 +202,21 @@ def phone_owner(phone: str | None, exclude_id: int | None = None) -> Trainee | N
     return db.session.scalar(stmt)
 
 
-def create_trainee(form, cohort: Cohort | None = None) -> Trainee:
-    """A new trainee from a validated TraineeForm, enrolled in `cohort` when given; commits.
+def create_trainee(data: TraineeData, cohort_id: int | None = None) -> Trainee:
+    """A new trainee, enrolled in the cohort when one is given; flushed and audited.
 
-    Raises PhoneTaken (and writes nothing) when the phone belongs to someone else.
+    Raises PhoneTaken (before writing anything) when the phone belongs to someone else.
     """
-    begin_write()
-    trainee = Trainee()
-    form.fill(trainee)
-    if phone_owner(trainee.phone) is not None:
-        db.session.rollback()
+    cohort = None
+    if cohort_id is not None:
+        cohort = db.session.get(Cohort, cohort_id)
+        if cohort is None:
+            raise NotFound()
+        ensure_open(cohort)
+    if phone_owner(data.phone) is not None:
         raise PhoneTaken
+    trainee = Trainee()
+    data.apply_to(trainee)
     db.session.add(trainee)
     audit.record(
         "trainee.created",
@@ -270,32 +233,29 @@ def create_trainee(form, cohort: Cohort | None = None) -> Trainee:
             after={"cohort_id": cohort.id, "trainee_id": trainee.id, "class_role": enrollment.class_role},
             cohort_id=cohort.id,
         )
-    _commit_or_phone_taken()
     return trainee
 
 
-def update_trainee(trainee: Trainee, form) -> dict[str, tuple]:
-    """Apply a validated TraineeForm; audit what changed; commit. Returns the changes.
+def update_trainee(trainee_id: int, data: TraineeData) -> dict[str, tuple]:
+    """Apply new personal data; audit what changed (before → after, and who). Returns the changes.
 
-    The trainee's login follows: its display name, and its username when it was
-    the old phone number and the new one is free.
+    The person may be shared by several cohorts: every organizer who manages them
+    edits the same row, and the audit event says who changed what. The trainee's
+    login follows: its display name, and its username when it was the old phone
+    number and the new one is free.
     """
-    trainee_id = trainee.id
-    begin_write()
     trainee = db.session.get(Trainee, trainee_id)
+    if trainee is None:
+        raise NotFound()
+    if phone_owner(data.phone, exclude_id=trainee.id) is not None:
+        raise PhoneTaken
     before = audit.snapshot(trainee, AUDITED_FIELDS)
     old_phone = trainee.phone
-    form.fill(trainee)
-    with db.session.no_autoflush:  # a flush would hit the unique index before the friendly check
-        taken = phone_owner(trainee.phone, exclude_id=trainee.id) is not None
-    if taken:
-        db.session.rollback()
-        raise PhoneTaken
-    after = audit.snapshot(trainee, AUDITED_FIELDS)
+    after = {k: getattr(data, k) for k in AUDITED_FIELDS}
     changed = {k: (before[k], after[k]) for k in AUDITED_FIELDS if before[k] != after[k]}
     if not changed:
-        db.session.rollback()
         return {}
+    data.apply_to(trainee)
     user = trainee.user
     if user is not None:
         user.display_name = trainee.name
@@ -312,108 +272,4 @@ def update_trainee(trainee: Trainee, form) -> dict[str, tuple]:
         before={k: v[0] for k, v in changed.items()},
         after={k: v[1] for k, v in changed.items()},
     )
-    _commit_or_phone_taken()
     return changed
-
-
-def _commit_or_phone_taken() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError as err:
-        # Two people saved the same phone at the same moment: the unique index decides.
-        db.session.rollback()
-        raise PhoneTaken from err
-
-
-# --- the training record ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordRow:
-    enrollment: Enrollment
-    cohort: Cohort
-    tally: rules.CohortTally
-    certificate: Certificate | None
-
-
-def training_record(trainee: Trainee) -> list[RecordRow]:
-    """Every cohort the trainee took part in, newest first, in 4 queries whatever the history."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    enrollments = db.session.scalars(
-        select(Enrollment).where(Enrollment.trainee_id == trainee.id).options(selectinload(Enrollment.cohort))
-    ).all()
-    if not enrollments:
-        return []
-    cohort_ids = [e.cohort_id for e in enrollments]
-    sessions: dict[int, list[rules.SessionFacts]] = {cid: [] for cid in cohort_ids}
-    for row in db.session.execute(
-        select(
-            TrainingSession.id,
-            TrainingSession.cohort_id,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            TrainingSession.credit_hours,
-            TrainingSession.is_required,
-        ).where(TrainingSession.cohort_id.in_(cohort_ids))
-    ):
-        sessions[row.cohort_id].append(
-            rules.SessionFacts(
-                id=row.id,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                credit_hours=row.credit_hours,
-                day=row.starts_at.astimezone(zone).date(),
-                is_required=row.is_required,
-            )
-        )
-    statuses = dict(
-        db.session.execute(
-            select(AttendanceRecord.session_id, AttendanceRecord.status)
-            .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
-            .where(AttendanceRecord.trainee_id == trainee.id, TrainingSession.cohort_id.in_(cohort_ids))
-        ).all()
-    )
-    certificates: dict[int, Certificate] = {}
-    for cert in db.session.scalars(
-        select(Certificate).where(Certificate.trainee_id == trainee.id).order_by(Certificate.issued_at)
-    ):
-        # A valid certificate wins over a revoked one; among equals the latest.
-        current = certificates.get(cert.cohort_id)
-        if current is None or cert.is_valid or not current.is_valid:
-            certificates[cert.cohort_id] = cert
-    now = utcnow()
-    rows = [
-        RecordRow(
-            enrollment=e,
-            cohort=e.cohort,
-            tally=rules.tally_cohort(
-                sessions[e.cohort_id],
-                statuses,
-                now=now,
-                minutes_per_credit_hour=e.cohort.minutes_per_credit_hour,
-                withdrawn_on=e.withdrawn_on,
-            ),
-            certificate=certificates.get(e.cohort_id),
-        )
-        for e in enrollments
-    ]
-    rows.sort(key=lambda r: (r.cohort.start_date or date.min, r.cohort.id), reverse=True)
-    return rows
-
-
-def record_totals(rows: list[RecordRow]) -> rules.CohortTally | None:
-    """The sum over all cohorts (None when there is none)."""
-    if not rows:
-        return None
-    counts: dict[str, int] = {}
-    for r in rows:
-        for k, v in r.tally.counts.items():
-            counts[k] = counts.get(k, 0) + v
-    return rules.CohortTally(
-        earned=sum((r.tally.earned for r in rows), start=Decimal(0)),
-        due=sum((r.tally.due for r in rows), start=Decimal(0)),
-        planned=sum((r.tally.planned for r in rows), start=Decimal(0)),
-        sessions_due=sum(r.tally.sessions_due for r in rows),
-        sessions_planned=sum(r.tally.sessions_planned for r in rows),
-        counts=counts,
-    )

@@ -12,19 +12,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cadre.auth.permissions import get_cohort_or_404, staff_required
-from cadre.extensions import db
+from cadre.errors import abort_with
 from cadre.models import AttendanceStatus, Cohort, Enrollment, Role, Trainee
 from cadre.models.types import utcnow
 from cadre.pdf import render_pdf
 from cadre.rules import training_record as record_rules
 from cadre.rules.trainee_fields import format_birth
-from cadre.trainees import accounts, services
+from cadre.services import NotFound, ServiceError, writing
+from cadre.trainees import accounts, record, services
 from cadre.trainees.forms import (
     CreateAccountsForm,
     NewTraineeForm,
     ResetTraineePasswordForm,
     TraineeForm,
 )
+from cadre.urls import public_url, public_url_missing_message
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +82,18 @@ def _validate(form, exclude_id: int | None) -> bool:
         return False
     valid = form.validate()
     if not form.phone.errors and services.phone_owner(form.phone_value, exclude_id) is not None:
-        form.phone.errors.append(_phone_taken_message())
+        form.phone.errors.append(services.phone_taken_message())
         valid = False
     return valid
 
 
-def _phone_taken_message() -> str:
-    return _("该手机号码已登记为另一位学员，请在学员库中按完整号码查找此人，不要重复登记。")
+def _show_refusal(form, err: ServiceError) -> None:
+    """A service's refusal on its form field, else as a message at the top of the page."""
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors.append(err.message)
+    else:
+        flash(err.message, "danger")
 
 
 # --- list, detail, create, edit ----------------------------------------------------------------
@@ -131,7 +138,7 @@ def detail(trainee_id: int):
     if current_user.role == Role.ADMIN:
         enrollments = list(trainee.enrollments)
     elif manages:
-        managed_ids = {c.id for c in services.managed_cohorts(current_user, include_archived=True)}
+        managed_ids = services.managed_cohort_ids(current_user) or set()
         enrollments = [e for e in trainee.enrollments if e.cohort_id in managed_ids]
     else:
         enrollments = list(trainee.enrollments)  # the trainee themself
@@ -140,7 +147,9 @@ def detail(trainee_id: int):
         "trainees/detail.html",
         trainee=trainee,
         manages=manages,
+        may_manage_account=manages and services.may_manage_account(current_user, trainee),
         enrollments=enrollments,
+        hidden_cohorts=len(trainee.enrollments) - len(enrollments),
         history=services.trainee_history(trainee) if manages else [],
         field_labels=_field_labels(),
         reset_form=ResetTraineePasswordForm(),
@@ -157,11 +166,11 @@ def create():
     if not form.is_submitted() and request.args.get("cohort", type=int):
         form.cohort.data = request.args.get("cohort", type=int)
     if _validate(form, exclude_id=None):
-        cohort = db.session.get(Cohort, form.cohort.data) if form.cohort.data else None
         try:
-            trainee = services.create_trainee(form, cohort)
-        except services.PhoneTaken:
-            form.phone.errors.append(_phone_taken_message())
+            with writing(services.phone_taken_message(), field="phone"):
+                trainee = services.create_trainee(form.values(), cohort_id=form.cohort.data or None)
+        except ServiceError as err:
+            _show_refusal(form, err)
         else:
             flash(_("已登记学员 %(name)s。", name=trainee.name), "success")
             return redirect(url_for("trainees.detail", trainee_id=trainee.id))
@@ -177,9 +186,12 @@ def edit(trainee_id: int):
         form.load(trainee)
     if _validate(form, exclude_id=trainee_id):
         try:
-            changed = services.update_trainee(trainee, form)
-        except services.PhoneTaken:
-            form.phone.errors.append(_phone_taken_message())
+            with writing(services.phone_taken_message(), field="phone"):
+                changed = services.update_trainee(trainee_id, form.values())
+        except NotFound:
+            abort(404)
+        except ServiceError as err:
+            _show_refusal(form, err)
         else:
             flash(_("已保存。") if changed else _("没有改动。"), "success" if changed else "info")
             return redirect(url_for("trainees.detail", trainee_id=trainee_id))
@@ -193,7 +205,7 @@ def edit(trainee_id: int):
 @staff_required
 def cohort_accounts(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, manage=True)
-    rows = accounts.account_rows(cohort)
+    rows = accounts.account_rows(cohort, current_user)
     counts = {state: 0 for state in accounts.AccountState}
     for row in rows:
         counts[row.state] += 1
@@ -202,6 +214,7 @@ def cohort_accounts(cohort_id: int):
         cohort=cohort,
         rows=rows,
         counts=counts,
+        public_url_missing=public_url_missing_message() if public_url() is None else None,
         States=accounts.AccountState,
         form=CreateAccountsForm(),
         reset_form=ResetTraineePasswordForm(),
@@ -216,9 +229,10 @@ def create_accounts(cohort_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        result = accounts.create_accounts(cohort)
-    except accounts.AccountsConflict:
-        flash(_("有人同时在为这些学员开通账号，本次没有创建任何账号，请刷新后重试。"), "danger")
+        with writing(accounts.conflict_message()):
+            result = accounts.create_accounts(cohort_id, current_user)
+    except ServiceError as err:
+        flash(err.message, "danger")
         return redirect(url_for("trainees.cohort_accounts", cohort_id=cohort_id))
     slips_url = _slips_data_url(result.issued)
     return render_template(
@@ -239,8 +253,14 @@ def reset_password(trainee_id: int):
     form = ResetTraineePasswordForm()
     if not form.validate_on_submit():
         abort(400)
+    if not services.may_manage_account(current_user, trainee):
+        abort_with(403, accounts.shared_account_message())
     cohort = _slip_cohort(trainee, form.cohort_id.data)
-    issued = accounts.reset_password(trainee, cohort)
+    try:
+        with writing():
+            issued = accounts.reset_password(trainee_id, cohort.id if cohort else None, current_user)
+    except accounts.SharedAccountRefused as err:  # the person joined another cohort meanwhile
+        abort_with(403, err.message)
     if issued is None:
         flash(_("%(name)s 还没有登录账号。", name=trainee.name), "warning")
         return redirect(url_for("trainees.detail", trainee_id=trainee_id))
@@ -269,11 +289,17 @@ def _slip_cohort(trainee: Trainee, raw_cohort_id: str | None) -> Cohort | None:
 
 
 def _slips_data_url(issued: list[accounts.IssuedLogin]) -> str | None:
-    """The login slips as a data: URL, rendered now: the passwords exist only in this response."""
+    """The login slips as a data: URL, rendered now: the passwords exist only in this response.
+
+    The address on the slips is the configured public one, never the request's Host header.
+    """
     if not issued:
         return None
+    site_url = public_url()
+    if site_url is None:
+        flash(public_url_missing_message(), "warning")
     try:
-        return accounts.pdf_data_url(accounts.login_slips_pdf(issued, request.host_url))
+        return accounts.pdf_data_url(accounts.login_slips_pdf(issued, site_url))
     except Exception:  # noqa: BLE001 - the accounts exist; the page must still show the passwords
         log.exception("login slips PDF failed")
         flash(_("登录条 PDF 生成失败，请抄下本页的密码，或稍后逐个重置密码。"), "danger")
@@ -287,13 +313,14 @@ def _record_context(trainee_id: int) -> dict:
     trainee = _trainee_or_404(trainee_id)
     if not services.may_view_record(current_user, trainee):
         abort(403)
-    rows = services.training_record(trainee)
+    visible = record.visible_training_record(current_user, trainee)
     manages = services.manages_trainee(current_user, trainee)
     show_phone = manages or current_user.trainee_id == trainee.id
     return {
         "trainee": trainee,
-        "rows": rows,
-        "totals": services.record_totals(rows),
+        "rows": visible.rows,
+        "hidden_cohorts": visible.hidden_cohorts,
+        "totals": record.record_totals(visible.rows),
         "manages": manages,
         "phone": (trainee.phone or "") if show_phone else trainee.masked_phone,
         "statuses": [AttendanceStatus(s) for s in record_rules.STATUSES],
@@ -301,8 +328,8 @@ def _record_context(trainee_id: int) -> dict:
     }
 
 
-@bp.route("/<int:trainee_id>/record")
-def record(trainee_id: int):
+@bp.route("/<int:trainee_id>/record", endpoint="record")
+def record_page(trainee_id: int):
     return render_template("trainees/record.html", **_record_context(trainee_id))
 
 

@@ -1,0 +1,131 @@
+"""The training record (培训档案): a trainee's cohorts, hours, attendance and certificates.
+
+Shown in full to admins and to the person themself; an organizer sees the
+cohorts they manage and only a count of the others (cadre/rules/privacy.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from cadre.extensions import db
+from cadre.models import AttendanceRecord, Certificate, Cohort, Enrollment, Trainee, TrainingSession, User
+from cadre.models.types import utcnow
+from cadre.rules import privacy
+from cadre.rules import training_record as rules
+from cadre.trainees.access import record_scope
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    enrollment: Enrollment
+    cohort: Cohort
+    tally: rules.CohortTally
+    certificate: Certificate | None
+
+
+def training_record(trainee: Trainee, cohort_ids: Set[int] | None = None) -> list[RecordRow]:
+    """Every cohort the trainee took part in (or those of `cohort_ids`), newest first, in 4 queries."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    stmt = (
+        select(Enrollment).where(Enrollment.trainee_id == trainee.id).options(selectinload(Enrollment.cohort))
+    )
+    if cohort_ids is not None:
+        stmt = stmt.where(Enrollment.cohort_id.in_(list(cohort_ids) or [-1]))
+    enrollments = db.session.scalars(stmt).all()
+    if not enrollments:
+        return []
+    cohort_ids = [e.cohort_id for e in enrollments]
+    sessions: dict[int, list[rules.SessionFacts]] = {cid: [] for cid in cohort_ids}
+    for row in db.session.execute(
+        select(
+            TrainingSession.id,
+            TrainingSession.cohort_id,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            TrainingSession.credit_hours,
+            TrainingSession.is_required,
+        ).where(TrainingSession.cohort_id.in_(cohort_ids))
+    ):
+        sessions[row.cohort_id].append(
+            rules.SessionFacts(
+                id=row.id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                credit_hours=row.credit_hours,
+                day=row.starts_at.astimezone(zone).date(),
+                is_required=row.is_required,
+            )
+        )
+    statuses = dict(
+        db.session.execute(
+            select(AttendanceRecord.session_id, AttendanceRecord.status)
+            .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
+            .where(AttendanceRecord.trainee_id == trainee.id, TrainingSession.cohort_id.in_(cohort_ids))
+        ).all()
+    )
+    certificates: dict[int, Certificate] = {}
+    for cert in db.session.scalars(
+        select(Certificate).where(Certificate.trainee_id == trainee.id).order_by(Certificate.issued_at)
+    ):
+        # A valid certificate wins over a revoked one; among equals the latest.
+        current = certificates.get(cert.cohort_id)
+        if current is None or cert.is_valid or not current.is_valid:
+            certificates[cert.cohort_id] = cert
+    now = utcnow()
+    rows = [
+        RecordRow(
+            enrollment=e,
+            cohort=e.cohort,
+            tally=rules.tally_cohort(
+                sessions[e.cohort_id],
+                statuses,
+                now=now,
+                minutes_per_credit_hour=e.cohort.minutes_per_credit_hour,
+                withdrawn_on=e.withdrawn_on,
+            ),
+            certificate=certificates.get(e.cohort_id),
+        )
+        for e in enrollments
+    ]
+    rows.sort(key=lambda r: (r.cohort.start_date or date.min, r.cohort.id), reverse=True)
+    return rows
+
+
+def record_totals(rows: list[RecordRow]) -> rules.CohortTally | None:
+    """The sum over all cohorts (None when there is none)."""
+    if not rows:
+        return None
+    counts: dict[str, int] = {}
+    for r in rows:
+        for k, v in r.tally.counts.items():
+            counts[k] = counts.get(k, 0) + v
+    return rules.CohortTally(
+        earned=sum((r.tally.earned for r in rows), start=Decimal(0)),
+        due=sum((r.tally.due for r in rows), start=Decimal(0)),
+        planned=sum((r.tally.planned for r in rows), start=Decimal(0)),
+        sessions_due=sum(r.tally.sessions_due for r in rows),
+        sessions_planned=sum(r.tally.sessions_planned for r in rows),
+        counts=counts,
+    )
+
+
+@dataclass(frozen=True)
+class VisibleRecord:
+    rows: list[RecordRow]
+    hidden_cohorts: int  # cohorts of the person the viewer does not manage: counted, not shown
+
+
+def visible_training_record(viewer: User, trainee: Trainee) -> VisibleRecord:
+    """The record as this viewer may see it (one query more than training_record)."""
+    person = db.session.scalars(select(Enrollment.cohort_id).where(Enrollment.trainee_id == trainee.id)).all()
+    shown, hidden = privacy.visible_record_cohorts(person, record_scope(viewer, trainee))
+    return VisibleRecord(rows=training_record(trainee, shown) if shown else [], hidden_cohorts=hidden)
