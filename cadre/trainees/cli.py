@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 
 def _cohort_or_exit(code: str):
-    from cadre.cohorts.services import cohort_by_code
+    from cadre.cohorts.summaries import cohort_by_code
 
     cohort = cohort_by_code(code)
     if cohort is None:
@@ -56,9 +56,12 @@ def register(group) -> None:
                 db.session.rollback()
                 result = None
             else:
+                from cadre.services import ServiceError, writing
+
                 try:
-                    plan, result = services.commit_import(cohort, data, file.name)
-                except services.ImportConflict as err:
+                    with writing():
+                        plan, result = services.commit_import(cohort, data, file.name)
+                except ServiceError as err:  # ImportConflict, or a collision at commit
                     raise click.ClickException(
                         _("其他人同时修改了相关学员的数据，没有导入任何内容，请重试。")
                     ) from err
@@ -77,7 +80,6 @@ def register(group) -> None:
             if dry_run:
                 click.echo(_("试运行：没有写入任何数据。"))
                 return
-            db.session.commit()
             click.echo(
                 _(
                     "已导入到 %(cohort)s（%(code)s），共 %(n)s 名学员。",
@@ -98,7 +100,7 @@ def register(group) -> None:
     )
     def export_roster(cohort_code: str, output: Path) -> None:
         """Write a cohort's roster to an .xlsx file (formulas neutralised)."""
-        from cadre.cohorts.services import roster
+        from cadre.cohorts.summaries import roster
         from cadre.imports import workbooks
 
         with force_locale("zh"):
