@@ -127,7 +127,9 @@ def _check_may_enroll(actor: User, trainees: list[Trainee], cohort_id: int, phon
         if trainee.id in pickable or any(e.cohort_id == cohort_id for e in trainee.enrollments):
             continue
         if phone and pool.full_phone(phone) is None:
-            raise ServiceError(_("手机号码格式不对，请输入 11 位手机号。"), "phone")
+            raise ServiceError(
+                _("“%(value)s”不是有效的大陆手机号码（11 位，以 1 开头）。", value=phone[:32]), "phone"
+            )
         if phone and pool.phone_confirms(trainee, phone):
             continue
         if phone:
@@ -187,6 +189,7 @@ def _enroll(cohort: Cohort, trainees: list[Trainee], group: str | None, role: Cl
         planned = plan.result[("new", trainee.id)]
         enrollment = Enrollment(
             cohort_id=cohort.id,
+            trainee_id=trainee.id,  # set before the flush, so that the audit snapshot has it
             trainee=trainee,
             group=planned.group,
             class_role=planned.role,

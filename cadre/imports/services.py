@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.cohorts import pool
 from cadre.extensions import db
 from cadre.imports.plans import (  # noqa: F401 - the plan's types are part of this module's interface
     ENROLL,
@@ -33,7 +34,7 @@ from cadre.imports.plans import (  # noqa: F401 - the plan's types are part of t
     display_value,
 )
 from cadre.imports.spreadsheet import HEADER_SCAN_ROWS, FileRefused, Limits, read_table
-from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Trainee
+from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, Trainee, User
 from cadre.rules import roster_import as rules
 from cadre.rules.roster_import import CellError, ParsedRow
 from cadre.services import lock_cohort
@@ -58,8 +59,16 @@ def _accept_header(rows) -> bool:
     return header is not None and header.has_name
 
 
-def plan_import(cohort: Cohort, data: bytes, filename: str, today: date | None = None) -> ImportPlan:
-    """Read the file and decide, row by row, what an import would do. Writes nothing."""
+def plan_import(
+    cohort: Cohort, data: bytes, filename: str, today: date | None = None, *, actor: User | None = None
+) -> ImportPlan:
+    """Read the file and decide, row by row, what an import would do. Writes nothing.
+
+    A row names a known person by their mobile number. A row without one can mean only
+    someone on file without a number, and for an organizer (`actor`) only such a person
+    already in one of their own cohorts: a name alone must not bring in another
+    organizer's trainee (see cadre.cohorts.pool). No actor (the CLI): anyone.
+    """
     today = today or date.today()
     plan = ImportPlan(cohort_id=cohort.id, filename=filename, sha256=sha256_of(data))
     try:
@@ -79,7 +88,7 @@ def plan_import(cohort: Cohort, data: bytes, filename: str, today: date | None =
     except FileRefused as refused:
         plan.file_error = refused
         return plan
-    plan.rows = _match(cohort, parsed)
+    plan.rows = _match(cohort, parsed, actor)
     plan.demoted = _monitors_to_demote(cohort, plan.rows)
     return plan
 
@@ -101,7 +110,22 @@ def _chunks(items: list) -> list[list]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
-def _match(cohort: Cohort, parsed: list[ParsedRow]) -> list[RowPlan]:
+def _phoneless_known_to(actor: User, candidates: dict[str, list[Trainee]]) -> dict[str, list[Trainee]]:
+    """The phoneless namesakes the actor may pick by name: those in the actor's cohorts (2 queries)."""
+    if actor.role == Role.ADMIN:
+        return candidates
+    ids = [t.id for ts in candidates.values() for t in ts]
+    mine = pool.managed_cohort_ids(actor)
+    known: set[int] = set()
+    for chunk in _chunks(ids):
+        stmt = select(Enrollment.trainee_id).where(
+            Enrollment.trainee_id.in_(chunk), Enrollment.cohort_id.in_(sorted(mine) or [-1])
+        )
+        known.update(db.session.scalars(stmt))
+    return {name: [t for t in ts if t.id in known] for name, ts in candidates.items()}
+
+
+def _match(cohort: Cohort, parsed: list[ParsedRow], actor: User | None = None) -> list[RowPlan]:
     """Find each row's person and enrollment in the database: a bounded number of queries."""
     rows = [RowPlan(p, errors=list(p.errors)) for p in parsed]
     phones = sorted({r.parsed.phone for r in rows if r.parsed.phone})
@@ -115,6 +139,8 @@ def _match(cohort: Cohort, parsed: list[ParsedRow]) -> list[RowPlan]:
         stmt = select(Trainee).where(Trainee.phone.is_(None), Trainee.name.in_(chunk))
         for trainee in db.session.scalars(stmt):
             phoneless[rules.normalize_name(trainee.name)].append(trainee)
+    if actor is not None and phoneless:
+        phoneless = _phoneless_known_to(actor, phoneless)
     known_ids = sorted({t.id for t in by_phone.values()} | {t.id for ts in phoneless.values() for t in ts})
     enrollments: dict[int, Enrollment] = {}
     for chunk in _chunks(known_ids):
@@ -332,6 +358,7 @@ def commit_import(
     *,
     expected_fingerprint: str | None = None,
     today: date | None = None,
+    actor: User | None = None,
 ) -> tuple[ImportPlan, ImportResult | None]:
     """Plan again and apply when nothing is wrong; call it inside ``writing()``.
 
@@ -340,7 +367,7 @@ def commit_import(
     ImportConflict when a concurrent change collides with the write.
     """
     lock_cohort(cohort.id)  # PostgreSQL: no other roster change of the cohort between plan and write
-    plan = plan_import(cohort, data, filename, today)
+    plan = plan_import(cohort, data, filename, today, actor=actor)
     if not plan.ok:
         return plan, None
     if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:

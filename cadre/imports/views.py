@@ -6,6 +6,7 @@ import os
 
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from cadre.auth.permissions import get_cohort_or_404, staff_required
 from cadre.cohorts.summaries import roster
@@ -87,7 +88,7 @@ def import_trainees(cohort_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-        plan = services.plan_import(cohort, data, _display_filename(upload.filename))
+        plan = services.plan_import(cohort, data, _display_filename(upload.filename), actor=current_user)
         db.session.rollback()  # the plan only read; end the transaction
         if plan.file_error is not None:
             form.file.errors.append(plan.file_error_message)
@@ -115,7 +116,7 @@ def commit_import(cohort_id: int):
     try:
         with writing(_("其他人刚刚修改了相关学员的数据，本次没有导入任何内容。请重新预览后再确认。")):
             plan, result = services.commit_import(
-                cohort, data, filename, expected_fingerprint=form.fingerprint.data
+                cohort, data, filename, expected_fingerprint=form.fingerprint.data, actor=current_user
             )
     except ServiceError as err:  # ImportConflict, or a collision at commit
         flash(err.message, "warning")
