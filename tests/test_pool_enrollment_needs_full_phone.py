@@ -212,3 +212,22 @@ def test_an_import_row_without_a_number_does_not_match_another_cohorts_trainee_b
     assert response.status_code == 422
     assert "缺少手机号码" in response.get_data(as_text=True)
     assert in_cohort(cohort_b) == []
+
+
+def test_guessing_the_hidden_digits_is_stopped_after_a_few_misses(
+    app, client, cohort_b, wang_fang, monkeypatch
+):
+    monkeypatch.setitem(app.config, "POOL_PHONE_GUESS_LIMIT", "3 per hour")
+    # Finding someone does not count: an organizer at work is never slowed.
+    for _ in range(4):
+        assert client.get(add_url(cohort_b), query_string={"q": PHONE}).status_code == 200
+    guesses = [f"138{n:04d}5678" for n in range(3)]
+    for guess in guesses[:2]:
+        assert client.get(add_url(cohort_b), query_string={"q": guess}).status_code == 200
+    data = {"trainee_ids": str(wang_fang.id), "phone": guesses[2], "class_role": "member"}
+    assert "登记的号码不符" in client.post(add_url(cohort_b), data=data).get_data(as_text=True)
+    # Three misses: now even the right number waits.
+    right = {**data, "phone": PHONE}
+    assert client.post(add_url(cohort_b), data=right).status_code == 429
+    assert client.get(add_url(cohort_b), query_string={"q": PHONE}).status_code == 429
+    assert in_cohort(cohort_b) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,6 +19,7 @@ from cadre.cohorts.forms import (
     NewTraineeEnrollForm,
     WithdrawForm,
 )
+from cadre.extensions import limiter
 from cadre.models import ClassRole, Cohort, EnrollmentStatus
 from cadre.rules.cohort_rules import group_sort_key
 from cadre.services import NotFound, ServiceError, writing
@@ -111,7 +112,23 @@ def bulk_update_enrollments(cohort_id: int):
     return redirect(_roster_url(cohort))
 
 
+def _guesser_key() -> str:
+    return f"pool-phone-guess:{current_user.get_id()}"
+
+
+def _missed_a_number(response) -> bool:
+    return bool(g.get("pool_phone_miss"))
+
+
+def _guess_limit() -> str:
+    return current_app.config.get("POOL_PHONE_GUESS_LIMIT", "30 per hour")
+
+
+# A masked number (138****5678) hides four digits: without a bound, 10,000 tries at a full-number
+# search or a forged enroll would find the hidden ones. Only misses count, so normal work is never
+# slowed; past the limit the page answers 429 for a while.
 @bp.route("/<int:cohort_id>/enrollments/add", methods=["GET", "POST"])
+@limiter.limit(_guess_limit, key_func=_guesser_key, deduct_when=_missed_a_number)
 def add_trainees(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     if (refusal := _refuse_if_archived(cohort)) is not None:
@@ -129,6 +146,7 @@ def add_trainees(cohort_id: int):
                     role=form.class_role.role,
                 )
         except ServiceError as err:
+            g.pool_phone_miss = err.field == "phone"
             flash(err.message, "danger")
         else:
             if result.added:
@@ -143,12 +161,15 @@ def add_trainees(cohort_id: int):
         _flash_form_errors(form)
     query = (request.values.get("q") or "").strip()[:64]
     hits, more = pool.search_pool(cohort, query, current_user) if query else ([], False)
+    typed_phone = pool.full_phone(query)
+    if typed_phone and not hits:
+        g.pool_phone_miss = True
     return render_template(
         "cohorts/add_trainees.html",
         cohort=cohort,
         form=form,
         query=query,
-        typed_phone=pool.full_phone(query),
+        typed_phone=typed_phone,
         hits=hits,
         more=more,
         group_names=summaries.existing_groups(cohort.id),
@@ -164,6 +185,7 @@ def _new_trainee(form: NewTraineeEnrollForm) -> roster.NewTrainee:
 
 
 @bp.route("/<int:cohort_id>/enrollments/new", methods=["GET", "POST"])
+@limiter.limit(_guess_limit, key_func=_guesser_key, deduct_when=_missed_a_number)
 def new_trainee(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     if (refusal := _refuse_if_archived(cohort)) is not None:
@@ -180,6 +202,8 @@ def new_trainee(cohort_id: int):
             field_error(form, roster.DuplicatePhone(duplicate))
         elif namesakes:
             form.confirm_new.data = "1"
+            # A number that is nobody's, tried under a known person's name: a guess, unless made once.
+            g.pool_phone_miss = bool(form.phone_value)
         else:
             try:
                 with writing():
