@@ -95,6 +95,7 @@ def run(database_url: str, label: str, rows: int, cleanup: bool) -> None:
     from cadre.extensions import db
     from cadre.imports import services
     from cadre.models import AuditEvent, Cohort, Enrollment, Trainee
+    from cadre.services import writing
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = normalize_database_url(database_url)
@@ -116,14 +117,14 @@ def run(database_url: str, label: str, rows: int, cleanup: bool) -> None:
             db.session.rollback()
             t1 = time.perf_counter()
             assert plan.ok, plan.error_lines()[:5]
-            plan, result = services.commit_import(
-                cohort, data, "bench.xlsx", expected_fingerprint=plan.fingerprint
-            )
-            db.session.commit()
+            with writing():
+                plan, result = services.commit_import(
+                    cohort, data, "bench.xlsx", expected_fingerprint=plan.fingerprint
+                )
             t2 = time.perf_counter()
             assert result is not None and len(result.created) == rows
-            again, result2 = services.commit_import(cohort, data, "bench.xlsx")
-            db.session.commit()
+            with writing():
+                again, result2 = services.commit_import(cohort, data, "bench.xlsx")
             t3 = time.perf_counter()
             assert result2 is not None and result2.unchanged == rows
         finally:

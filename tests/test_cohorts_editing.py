@@ -379,11 +379,11 @@ def test_cohort_list_offers_new_cohort_to_staff_only(client, organizer):
 
 
 def test_code_taken_by_a_concurrent_request_gets_a_message_not_a_500(client, organizer, monkeypatch):
-    from cadre.cohorts import services
+    from cadre.cohorts import edits
 
     make_cohort(code="QLJL2025")
     # The other request commits between our check and our insert.
-    monkeypatch.setattr(services, "_code_owner", lambda code, exclude_id: None)
+    monkeypatch.setattr(edits, "_code_owner", lambda code, exclude_id: None)
     response = client.post("/cohorts/new", data=form_data(code="QLJL2025"))
     assert response.status_code == 200
     assert "刚刚已被使用" in response.get_data(as_text=True)

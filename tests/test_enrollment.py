@@ -57,6 +57,15 @@ def url(cohort, rest=""):
     return f"/cohorts/{cohort.id}/enrollments{rest}"
 
 
+def alumni(organizer, *names):
+    """People of the pool the organizer may pick by name: trainees of an earlier cohort of theirs."""
+    earlier = make_cohort(organizers=[organizer])
+    people = [make_trainee(name=name) for name in names]
+    for person in people:
+        enroll(earlier, person)
+    return people
+
+
 # ---------------------------------------------------------------- the roster page
 
 
@@ -210,8 +219,8 @@ def test_search_with_like_wildcards_is_literal(client, cohort):
     assert "张伟" not in page
 
 
-def test_adding_trainees_from_the_pool(client, cohort):
-    a, b = make_trainee(name="张伟"), make_trainee(name="李娜")
+def test_adding_trainees_from_the_pool(client, cohort, organizer):
+    a, b = alumni(organizer, "张伟", "李娜")
     response = client.post(
         url(cohort, "/add"),
         data={"trainee_ids": [str(a.id), str(b.id)], "group": " 第一组 ", "class_role": "member"},
@@ -240,15 +249,17 @@ def test_adding_someone_already_enrolled_does_not_duplicate(client, cohort):
     assert events("enrollment.added") == []
 
 
-def test_adding_a_new_monitor_from_the_pool_demotes_the_old_one(client, cohort):
+def test_adding_a_new_monitor_from_the_pool_demotes_the_old_one(client, cohort, organizer):
     old = enroll(cohort, make_trainee(name="张伟"), class_role=ClassRole.MONITOR)
-    t = make_trainee(name="李娜")
+    (t,) = alumni(organizer, "李娜")
     response = client.post(
         url(cohort, "/add"), data={"trainee_ids": str(t.id), "class_role": "monitor"}, follow_redirects=True
     )
     assert "原班长 张伟 已改为学员" in response.get_data(as_text=True)
     assert fresh(old).class_role == ClassRole.MEMBER
-    new = db.session.scalar(select(Enrollment).where(Enrollment.trainee_id == t.id))
+    new = db.session.scalar(
+        select(Enrollment).where(Enrollment.trainee_id == t.id, Enrollment.cohort_id == cohort.id)
+    )
     assert new.class_role == ClassRole.MONITOR
     assert events("enrollment.added")[0].after["class_role"] == "monitor"
     assert events("enrollment.updated")[0].before["class_role"] == "monitor"
@@ -342,9 +353,11 @@ def test_known_phone_offers_the_existing_person_instead_of_a_duplicate(client, c
     assert "改为把 周敏 加入本班" in page
     assert db.session.scalar(select(func.count()).select_from(Trainee)) == 1
     assert enrollment_count() == 0
-    # The offered button enrolls the known person.
+    # The offered button enrolls the known person (it carries the full number the organizer typed).
+    assert 'name="phone" value="13812345678"' in page
     client.post(
-        url(cohort, "/add"), data={"trainee_ids": str(known.id), "group": "第三组", "class_role": "member"}
+        url(cohort, "/add"),
+        data={"trainee_ids": str(known.id), "phone": "13812345678", "class_role": "member"},
     )
     assert db.session.scalar(select(Enrollment.trainee_id)) == known.id
 
@@ -730,12 +743,12 @@ def test_cohort_page_links_the_roster_for_managers_only(client, cohort):
 
 
 def test_enrolling_concurrently_gets_a_message_not_a_500(client, cohort, monkeypatch):
-    from cadre.cohorts import services
+    from cadre.cohorts import roster
 
     t = make_trainee(name="张伟")
     enroll(cohort, t)
     # The other request enrolled the same person after our roster was read.
-    monkeypatch.setattr(services, "_locked_roster", lambda cohort_id: [])
+    monkeypatch.setattr(roster, "_locked_roster", lambda cohort_id: [])
     response = client.post(url(cohort, "/add"), data={"trainee_ids": str(t.id), "class_role": "member"})
     assert response.status_code == 200
     assert "刚才有人同时修改了这些数据" in response.get_data(as_text=True)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from cadre.extensions import db
 from cadre.imports import services
 from cadre.models import AuditEvent, Enrollment, EnrollmentStatus, Trainee
+from cadre.services import writing
 from tests.data import rosters
 from tests.factories import enroll, make_cohort, make_trainee
 
@@ -38,7 +39,7 @@ def test_someone_adding_the_same_person_during_the_commit_writes_nothing(app):
     plan = services.plan_import(cohort, data, "a.xlsx", rosters.TODAY)
     first = rosters.OFFICE_TRAINEES[0]
     make_trainee(name=first.name, phone=first.phone)  # committed by "another worker"
-    with pytest.raises(services.ImportConflict):
+    with pytest.raises(services.ImportConflict), writing():
         services.apply_import(cohort, plan, rosters.TODAY)
     assert db.session.scalar(select(func.count()).select_from(Trainee)) == 1
     assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 0

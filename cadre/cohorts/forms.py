@@ -316,6 +316,9 @@ class AddExistingForm(FlaskForm):
     )
     group = StringField(_l("小组"), validators=[_validate_group], render_kw={"list": "groups"})
     class_role = RoleSelectField(_l("班级职务"), choices=[], default=ClassRole.MEMBER.value)
+    # The full mobile number the organizer typed: needed to add someone from another organizer's
+    # cohort (the service checks it). Sent as a hidden input by the pages that know it.
+    phone = StringField(_l("手机号码"))
     submit = SubmitField(_l("加入本班"))
 
     def __init__(self, *args, **kwargs):

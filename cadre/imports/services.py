@@ -7,185 +7,42 @@ reads the database but never writes; apply writes everything or nothing.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.cohorts import pool
 from cadre.extensions import db
-from cadre.imports.messages import SKIP_REASONS, cell_error_message, field_label, file_error_message
+from cadre.imports.plans import (  # noqa: F401 - the plan's types are part of this module's interface
+    ENROLL,
+    ERROR,
+    NEW,
+    SAME,
+    SKIP,
+    UPDATE,
+    ErrorLine,
+    ImportConflict,
+    ImportPlan,
+    ImportResult,
+    RowPlan,
+    display_value,
+)
 from cadre.imports.spreadsheet import HEADER_SCAN_ROWS, FileRefused, Limits, read_table
-from cadre.labels import label_for
-from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Trainee
+from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, Trainee, User
 from cadre.rules import roster_import as rules
-from cadre.rules.roster_import import CellError, HeaderRow, ParsedRow
-from cadre.rules.trainee_fields import format_birth
-from cadre.services import begin_write, lock_cohort
-
-NEW = "new"  # a person not yet known: created and enrolled
-ENROLL = "enroll"  # a known person (same phone), enrolled in this cohort
-UPDATE = "update"  # already in this cohort; something changes
-SAME = "same"  # already in this cohort; nothing changes
-ERROR = "error"
-SKIP = "skip"  # an example or note row
+from cadre.rules.roster_import import CellError, ParsedRow
+from cadre.services import lock_cohort
 
 # Chunk size for IN (...) lists: well under SQLite's and PostgreSQL's parameter limits.
 _CHUNK = 500
 
 _TRAINEE_TEXT_FIELDS = ("community", "position", "political_status", "education", "notes")
-
-
-class ImportConflict(Exception):
-    """Someone changed the same trainees while the import was being written."""
-
-
-@dataclass
-class ErrorLine:
-    row_no: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _(
-            "第 %(row)s 行 [%(column)s]：%(message)s",
-            row=self.row_no,
-            column=self.column,
-            message=self.message,
-        )
-
-
-@dataclass
-class RowPlan:
-    parsed: ParsedRow
-    outcome: str = ERROR
-    trainee: Trainee | None = None
-    enrollment: Enrollment | None = None
-    person_changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    enrollment_changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    errors: list[CellError] = field(default_factory=list)
-
-    @property
-    def row_no(self) -> int:
-        return self.parsed.row_no
-
-    @property
-    def values(self) -> dict[str, Any]:
-        return self.parsed.values
-
-    @property
-    def skip_reason(self) -> str:
-        return str(SKIP_REASONS.get(self.parsed.skip or "", ""))
-
-    def changes(self) -> list[tuple[str, str, str]]:
-        """(column, before, after) for the preview.
-
-        A person not yet in this cohort may be managed by someone else: their current
-        values are not shown (the file's phone number is all the uploader needs to know).
-        """
-        hide_before = self.outcome == ENROLL
-        out = []
-        for name, (old, new) in {**self.person_changes, **self.enrollment_changes}.items():
-            before = "***" if hide_before and old not in (None, "") else display_value(name, old)
-            out.append((field_label(name), before, display_value(name, new)))
-        return out
-
-
-@dataclass
-class ImportPlan:
-    cohort_id: int
-    filename: str
-    sha256: str
-    kind: str | None = None
-    sheet_name: str | None = None
-    encoding: str | None = None
-    header: HeaderRow | None = None
-    file_error: FileRefused | None = None
-    rows: list[RowPlan] = field(default_factory=list)
-    # 班长 of the cohort not in the file, who become 学员 because the file names another 班长.
-    demoted: list[Enrollment] = field(default_factory=list)
-    stale: bool = False  # the database changed between preview and commit
-
-    @property
-    def ok(self) -> bool:
-        return self.file_error is None and not any(r.errors for r in self.rows)
-
-    @property
-    def file_error_message(self) -> str | None:
-        if self.file_error is None:
-            return None
-        return file_error_message(self.file_error.code, self.file_error.params)
-
-    @property
-    def counts(self) -> Counter:
-        counts = Counter(r.outcome for r in self.rows)
-        counts["rows"] = sum(1 for r in self.rows if r.outcome != SKIP)
-        return counts
-
-    def column_label(self, name: str) -> str:
-        """The header as written in the file, or the usual name when the file has no such column."""
-        if self.header is not None and name in self.header.labels:
-            return self.header.labels[name]
-        return field_label(name)
-
-    def error_lines(self) -> list[ErrorLine]:
-        """Every error, with the sheet row number and the column header."""
-        if self.file_error is not None:
-            return []
-        return [line for row in self.rows for line in self.row_error_lines(row)]
-
-    def row_error_lines(self, row: RowPlan) -> list[ErrorLine]:
-        return [
-            ErrorLine(row.row_no, self.column_label(e.field), cell_error_message(e.code, e.params))
-            for e in row.errors
-        ]
-
-    @property
-    def fingerprint(self) -> str:
-        """What the commit will do, as a hash: the preview's promise, checked again at commit."""
-        summary = [
-            [
-                r.row_no,
-                r.outcome,
-                r.trainee.id if r.trainee is not None else None,
-                sorted((k, str(v[0]), str(v[1])) for k, v in r.person_changes.items()),
-                sorted((k, str(v[0]), str(v[1])) for k, v in r.enrollment_changes.items()),
-            ]
-            for r in self.rows
-        ]
-        demoted = sorted(e.id for e in self.demoted)
-        blob = json.dumps([self.cohort_id, self.sha256, summary, demoted], ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).hexdigest()
-
-
-@dataclass
-class ImportResult:
-    created: list[int] = field(default_factory=list)  # trainee ids
-    enrolled: list[int] = field(default_factory=list)  # trainee ids of known people newly enrolled
-    updated: list[int] = field(default_factory=list)  # trainee ids already in the cohort, changed
-    unchanged: int = 0
-    demoted: list[int] = field(default_factory=list)  # trainee ids of a former 班长 not in the file
-
-    @property
-    def total(self) -> int:
-        return len(self.created) + len(self.enrolled) + len(self.updated) + self.unchanged
-
-
-def display_value(name: str, value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if name == "birth":
-        return format_birth(*value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return label_for(value)
 
 
 def limits() -> Limits:
@@ -202,8 +59,16 @@ def _accept_header(rows) -> bool:
     return header is not None and header.has_name
 
 
-def plan_import(cohort: Cohort, data: bytes, filename: str, today: date | None = None) -> ImportPlan:
-    """Read the file and decide, row by row, what an import would do. Writes nothing."""
+def plan_import(
+    cohort: Cohort, data: bytes, filename: str, today: date | None = None, *, actor: User | None = None
+) -> ImportPlan:
+    """Read the file and decide, row by row, what an import would do. Writes nothing.
+
+    A row names a known person by their mobile number. A row without one can mean only
+    someone on file without a number, and for an organizer (`actor`) only such a person
+    already in one of their own cohorts: a name alone must not bring in another
+    organizer's trainee (see cadre.cohorts.pool). No actor (the CLI): anyone.
+    """
     today = today or date.today()
     plan = ImportPlan(cohort_id=cohort.id, filename=filename, sha256=sha256_of(data))
     try:
@@ -223,7 +88,7 @@ def plan_import(cohort: Cohort, data: bytes, filename: str, today: date | None =
     except FileRefused as refused:
         plan.file_error = refused
         return plan
-    plan.rows = _match(cohort, parsed)
+    plan.rows = _match(cohort, parsed, actor)
     plan.demoted = _monitors_to_demote(cohort, plan.rows)
     return plan
 
@@ -245,7 +110,22 @@ def _chunks(items: list) -> list[list]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
-def _match(cohort: Cohort, parsed: list[ParsedRow]) -> list[RowPlan]:
+def _phoneless_known_to(actor: User, candidates: dict[str, list[Trainee]]) -> dict[str, list[Trainee]]:
+    """The phoneless namesakes the actor may pick by name: those in the actor's cohorts (2 queries)."""
+    if actor.role == Role.ADMIN:
+        return candidates
+    ids = [t.id for ts in candidates.values() for t in ts]
+    mine = pool.managed_cohort_ids(actor)
+    known: set[int] = set()
+    for chunk in _chunks(ids):
+        stmt = select(Enrollment.trainee_id).where(
+            Enrollment.trainee_id.in_(chunk), Enrollment.cohort_id.in_(sorted(mine) or [-1])
+        )
+        known.update(db.session.scalars(stmt))
+    return {name: [t for t in ts if t.id in known] for name, ts in candidates.items()}
+
+
+def _match(cohort: Cohort, parsed: list[ParsedRow], actor: User | None = None) -> list[RowPlan]:
     """Find each row's person and enrollment in the database: a bounded number of queries."""
     rows = [RowPlan(p, errors=list(p.errors)) for p in parsed]
     phones = sorted({r.parsed.phone for r in rows if r.parsed.phone})
@@ -259,6 +139,8 @@ def _match(cohort: Cohort, parsed: list[ParsedRow]) -> list[RowPlan]:
         stmt = select(Trainee).where(Trainee.phone.is_(None), Trainee.name.in_(chunk))
         for trainee in db.session.scalars(stmt):
             phoneless[rules.normalize_name(trainee.name)].append(trainee)
+    if actor is not None and phoneless:
+        phoneless = _phoneless_known_to(actor, phoneless)
     known_ids = sorted({t.id for t in by_phone.values()} | {t.id for ts in phoneless.values() for t in ts})
     enrollments: dict[int, Enrollment] = {}
     for chunk in _chunks(known_ids):
@@ -376,7 +258,11 @@ def _new_enrollment(cohort: Cohort, row: RowPlan, today: date) -> Enrollment:
 
 
 def apply_import(cohort: Cohort, plan: ImportPlan, today: date | None = None) -> ImportResult:
-    """Write a plan without errors: create, enroll and update; audit; flush. The caller commits."""
+    """Write a plan without errors: create, enroll and update; audit; flush. The caller commits.
+
+    Raises ImportConflict when the flush collides with a concurrent change; the
+    session must then be rolled back (``writing()`` does).
+    """
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
     today = today or date.today()
@@ -411,8 +297,7 @@ def apply_import(cohort: Cohort, plan: ImportPlan, today: date | None = None) ->
         )
         db.session.flush()
     except IntegrityError as err:
-        db.session.rollback()
-        raise ImportConflict from err
+        raise ImportConflict() from err
 
     for row in plan.rows:
         if row.outcome == NEW:
@@ -462,8 +347,7 @@ def apply_import(cohort: Cohort, plan: ImportPlan, today: date | None = None) ->
     try:
         db.session.flush()
     except IntegrityError as err:
-        db.session.rollback()
-        raise ImportConflict from err
+        raise ImportConflict() from err
     return result
 
 
@@ -474,21 +358,19 @@ def commit_import(
     *,
     expected_fingerprint: str | None = None,
     today: date | None = None,
+    actor: User | None = None,
 ) -> tuple[ImportPlan, ImportResult | None]:
-    """Plan again inside a write transaction and apply when nothing is wrong.
+    """Plan again and apply when nothing is wrong; call it inside ``writing()``.
 
     Returns (plan, result); result is None when the plan has errors or no longer
-    matches the preview (plan.stale), and then nothing has been written. The
-    caller commits the session when a result is returned.
+    matches the preview (plan.stale), and then nothing has been written. Raises
+    ImportConflict when a concurrent change collides with the write.
     """
-    begin_write()
     lock_cohort(cohort.id)  # PostgreSQL: no other roster change of the cohort between plan and write
-    plan = plan_import(cohort, data, filename, today)
+    plan = plan_import(cohort, data, filename, today, actor=actor)
     if not plan.ok:
-        db.session.rollback()
         return plan, None
     if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
-        db.session.rollback()
         plan.stale = True
         return plan, None
     return plan, apply_import(cohort, plan, today)

@@ -6,12 +6,14 @@ import os
 
 from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from cadre.auth.permissions import get_cohort_or_404, staff_required
-from cadre.cohorts.services import roster
+from cadre.cohorts.summaries import roster
 from cadre.extensions import db
 from cadre.imports import services, uploads, workbooks
 from cadre.imports.forms import CommitForm, UploadForm
+from cadre.services import ServiceError, writing
 
 bp = Blueprint("imports", __name__)
 
@@ -86,7 +88,7 @@ def import_trainees(cohort_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-        plan = services.plan_import(cohort, data, _display_filename(upload.filename))
+        plan = services.plan_import(cohort, data, _display_filename(upload.filename), actor=current_user)
         db.session.rollback()  # the plan only read; end the transaction
         if plan.file_error is not None:
             form.file.errors.append(plan.file_error_message)
@@ -112,11 +114,12 @@ def commit_import(cohort_id: int):
         return redirect(url_for("imports.import_trainees", cohort_id=cohort.id))
     filename = _display_filename(form.filename.data)
     try:
-        plan, result = services.commit_import(
-            cohort, data, filename, expected_fingerprint=form.fingerprint.data
-        )
-    except services.ImportConflict:
-        flash(_("其他人刚刚修改了相关学员的数据，本次没有导入任何内容。请重新预览后再确认。"), "warning")
+        with writing(_("其他人刚刚修改了相关学员的数据，本次没有导入任何内容。请重新预览后再确认。")):
+            plan, result = services.commit_import(
+                cohort, data, filename, expected_fingerprint=form.fingerprint.data, actor=current_user
+            )
+    except ServiceError as err:  # ImportConflict, or a collision at commit
+        flash(err.message, "warning")
         return redirect(url_for("imports.import_trainees", cohort_id=cohort.id))
     if result is None:
         if plan.ok:  # stale: same file, but the database changed since the preview
@@ -124,7 +127,6 @@ def commit_import(cohort_id: int):
             return _render_preview(cohort, plan, _commit_form(plan, token), 409)
         uploads.delete_upload(token, ext)
         return _render_preview(cohort, plan, None, 422)
-    db.session.commit()
     uploads.delete_upload(token, ext)
     summary = summary_text(len(result.created), len(result.enrolled), len(result.updated), result.unchanged)
     flash(_("导入完成：%(summary)s。", summary=summary), "success")

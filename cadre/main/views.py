@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from cadre.auth.public import public
 from cadre.auth.redirects import safe_next
-from cadre.cohorts.services import cohort_summaries
+from cadre.cohorts.summaries import cohort_summaries
 from cadre.extensions import db
 from cadre.main.forms import LanguageForm
 from cadre.models import Cohort, Enrollment, EnrollmentStatus, Role, TrainingSession

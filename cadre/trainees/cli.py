@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 
 def _cohort_or_exit(code: str):
-    from cadre.cohorts.services import cohort_by_code
+    from cadre.cohorts.summaries import cohort_by_code
 
     cohort = cohort_by_code(code)
     if cohort is None:
@@ -45,7 +45,6 @@ def register(group) -> None:
 
         from cadre.extensions import db
         from cadre.imports import services
-        from cadre.services import cli_writing
 
         with force_locale("zh"):
             cohort = _cohort_or_exit(cohort_code)
@@ -57,12 +56,14 @@ def register(group) -> None:
                 db.session.rollback()
                 result = None
             else:
+                from cadre.services import ServiceError, writing
+
                 try:
                     # One write transaction: committed when the block ends, rolled back on any error
                     # (a plan with errors writes nothing, so its commit is empty).
-                    with cli_writing():
+                    with writing():
                         plan, result = services.commit_import(cohort, data, file.name)
-                except services.ImportConflict as err:
+                except ServiceError as err:  # ImportConflict, or a collision at commit
                     raise click.ClickException(
                         _("其他人同时修改了相关学员的数据，没有导入任何内容，请重试。")
                     ) from err
@@ -101,7 +102,7 @@ def register(group) -> None:
     )
     def export_roster(cohort_code: str, output: Path) -> None:
         """Write a cohort's roster to an .xlsx file (formulas neutralised)."""
-        from cadre.cohorts.services import roster
+        from cadre.cohorts.summaries import roster
         from cadre.imports import workbooks
 
         with force_locale("zh"):
