@@ -14,7 +14,7 @@ from cadre import audit
 from cadre.extensions import db
 from cadre.models import Cohort, TrainingSession
 from cadre.rules import schedule as rules
-from cadre.schedule import services
+from cadre.schedule import conflicts, services
 from cadre.schedule.display import day_label
 from cadre.schedule_messages import field_error_message, rule_error_message, shift_leaving_message
 from cadre.services import ServiceError, begin_write, lock_cohort
@@ -37,10 +37,10 @@ def create_series(
     lock_cohort(cohort.id)
     times = occurrences(data, until)
     venue_id, speakers, goals = services.prepare(cohort, data)
-    services._lock_resources(venue_id, speakers)
+    conflicts._lock_resources(venue_id, speakers)
     weeks = [_week(data, start, end) for start, end in times]
     slots = [services.candidate(cohort, week, None, speakers, venue_id) for week in weeks]
-    warnings = services.check_slots(cohort, slots, confirm_clash=confirm_clash, label_days=True)
+    warnings = conflicts.check_slots(cohort, slots, confirm_clash=confirm_clash, label_days=True)
     series_id = secrets.token_hex(8)
     created = []
     venue_id = services._venue_for_write(data, venue_id)
@@ -100,11 +100,11 @@ def plan(s: TrainingSession, delta: timedelta, with_rest_of_series: bool) -> rul
     sessions = _series_sessions(s) if with_rest_of_series else [s]
     try:
         return rules.shift_plan(
-            [services.slot_of(x) for x in sessions],
+            [conflicts.slot_of(x) for x in sessions],
             s.id,
             delta,
             with_rest_of_series=with_rest_of_series,
-            cohort=services.cohort_dates(s.cohort),
+            cohort=conflicts.cohort_dates(s.cohort),
         )
     except rules.ScheduleRuleError as err:
         raise ServiceError(rule_error_message(err), "days") from err
@@ -137,7 +137,7 @@ def shift_session(
         raise LeavingCohort(len(shift.leaving), lines)
     moving_ids = {m.session_id for m in shift.moves}
     slots = [
-        replace(services.slot_of(by_id[m.session_id]), starts_at=m.new_starts_at, ends_at=m.new_ends_at)
+        replace(conflicts.slot_of(by_id[m.session_id]), starts_at=m.new_starts_at, ends_at=m.new_ends_at)
         for m in shift.moves
         if not by_id[m.session_id].is_cancelled
     ]
@@ -175,17 +175,17 @@ def _check_moving(
 ) -> list[str]:
     problems: list[rules.Problem] = []
     prefix: dict[int, str] = {}
-    dates = services.cohort_dates(cohort)
+    dates = conflicts.cohort_dates(cohort)
     for slot in slots:
         others = [
-            services.slot_of(o)
-            for o in services.overlapping(slot.starts_at, slot.ends_at)
+            conflicts.slot_of(o)
+            for o in conflicts.overlapping(slot.starts_at, slot.ends_at)
             if o.id not in moving_ids
         ]
         for p in rules.check_candidate(slot, others, dates):
             prefix[id(p)] = f"{slot.title}（{day_label(rules.local_date(slot.starts_at))}）："
             problems.append(p)
-    lines = services.describe(problems, prefix)
+    lines = conflicts.describe(problems, prefix)
     if rules.blocking(problems) and not confirm_clash:
-        raise services.ClashError(problems, lines)
+        raise conflicts.ClashError(problems, lines)
     return lines

@@ -31,29 +31,17 @@ from cadre.models import (
 from cadre.models.types import utcnow
 from cadre.rules import schedule as rules
 from cadre.schedule import resources
-from cadre.schedule.conflicts import (
-    ClashError,
-    _lock_resources,
-    check_slots,
-    cohort_problems,
-    describe,
-    session_problems,
-    slot_of,
-)
+from cadre.schedule.conflicts import _lock_resources, check_slots, slot_of
 from cadre.schedule_messages import field_error_message
 from cadre.services import NotFound, ServiceError, begin_write, lock_cohort
 
 __all__ = [
-    "ClashError",
     "SessionData",
     "StopData",
     "cancel_session",
-    "cohort_problems",
     "create_session",
-    "describe",
     "restore_session",
     "session_for",
-    "session_problems",
     "update_session",
 ]
 

@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from cadre.auth.permissions import get_cohort_or_404
 from cadre.models import TrainingSession
 from cadre.rules import schedule as rules
+from cadre.schedule import conflicts as checks
 from cadre.schedule import form_data, resources, series, services
+from cadre.schedule.conflicts import ClashError
 from cadre.schedule.display import clock, day_label
 from cadre.schedule.forms import CancelForm, GoalForm, RestoreForm, SessionForm, ShiftForm
-from cadre.schedule.services import ClashError, ServiceError
-from cadre.services import NotFound, writing
+from cadre.services import NotFound, ServiceError, writing
 
 bp = Blueprint("schedule", __name__)
 
@@ -59,7 +60,7 @@ def _index_url(cohort_id: int, session_id: int | None = None) -> str:
 @bp.route("/cohorts/<int:cohort_id>/schedule")
 def index(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, manage=True)
-    sessions = services.schedule_of(cohort)
+    sessions = checks.schedule_of(cohort)
     active = [s for s in sessions if not s.is_cancelled]
     balance = [
         (
@@ -156,7 +157,7 @@ def edit_session(session_id: int):
     cohort = s.cohort
     if request.method == "GET":
         form = form_data.form_for(cohort, formdata=None, data=form_data.initial(s))
-        return _render_form(cohort, form, s, current_problems=services.describe(services.session_problems(s)))
+        return _render_form(cohort, form, s, current_problems=checks.describe(checks.session_problems(s)))
     form = form_data.form_for(cohort)
     if op := request.form.get("op"):
         form, extra = form_data.rebuilt(cohort, form, op)
@@ -252,9 +253,9 @@ def shift_session(session_id: int):
 @bp.route("/cohorts/<int:cohort_id>/schedule/conflicts")
 def conflicts(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, manage=True)
-    problems = services.cohort_problems(cohort)
-    by_id = {s.id: s for s in services.schedule_of(cohort)}
-    rows = list(zip(problems, services.describe(problems), strict=True))
+    problems = checks.cohort_problems(cohort)
+    by_id = {s.id: s for s in checks.schedule_of(cohort)}
+    rows = list(zip(problems, checks.describe(problems), strict=True))
     return render_template("schedule/conflicts.html", cohort=cohort, rows=rows, sessions=by_id, clock=clock)
 
 
