@@ -76,33 +76,61 @@ def overlapping(
             TrainingSession.ends_at > starts_at,
             TrainingSession.cancelled_at.is_(None),
         )
-        .options(selectinload(TrainingSession.speaker_links), selectinload(TrainingSession.cohort))
+        .options(
+            selectinload(TrainingSession.speaker_links).selectinload(SessionSpeaker.speaker),
+            selectinload(TrainingSession.cohort),
+            selectinload(TrainingSession.venue),
+        )
     )
     if exclude_cohort is not None:
         stmt = stmt.where(TrainingSession.cohort_id != exclude_cohort)
     return db.session.scalars(stmt).all()
 
 
-def describe(problems: Iterable[rules.Problem], prefix: dict | None = None) -> list[str]:
-    """Problems as translated sentences, naming venues, speakers and the other sessions."""
+def _loaded(ids: set[int]) -> list[TrainingSession]:
+    return db.session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.id.in_(ids))
+        .options(
+            selectinload(TrainingSession.cohort),
+            selectinload(TrainingSession.venue),
+            selectinload(TrainingSession.speaker_links).selectinload(SessionSpeaker.speaker),
+        )
+    ).all()
+
+
+def describe(
+    problems: Iterable[rules.Problem], prefix: dict | None = None, known: Iterable[TrainingSession] = ()
+) -> list[str]:
+    """Problems as translated sentences, naming venues, speakers and the other sessions.
+
+    Names come from `known` sessions (loaded with venue and speakers) where they can,
+    so a page listing many problems asks the database a fixed number of times.
+    """
     problems = list(problems)
+    by_id = {s.id: s for s in known}
+    other_ids = {p.other_id for p in problems if p.other_id is not None}
+    if other_ids - by_id.keys():
+        by_id.update((s.id, s) for s in _loaded(other_ids - by_id.keys()))
     venue_ids = {p.params["venue_id"] for p in problems if "venue_id" in p.params}
     speaker_ids = {p.params["speaker_id"] for p in problems if "speaker_id" in p.params}
-    other_ids = {p.other_id for p in problems if p.other_id is not None}
-    venues = {v.id: v.name for v in resources.venues_by_id(venue_ids)}
-    speakers = {sp.id: sp.name for sp in resources.speakers_by_id(speaker_ids)}
+    venues: dict[int, str] = {}
+    speakers: dict[int, str] = {}
+    for s in by_id.values():
+        if s.venue_id in venue_ids and s.venue is not None:
+            venues[s.venue_id] = s.venue.name
+        for link in s.speaker_links:
+            if link.speaker_id in speaker_ids:
+                speakers[link.speaker_id] = link.speaker.name
+    venues.update((v.id, v.name) for v in resources.venues_by_id(venue_ids - venues.keys()))
+    speakers.update((sp.id, sp.name) for sp in resources.speakers_by_id(speaker_ids - speakers.keys()))
     sessions = {}
-    if other_ids:
-        rows = db.session.scalars(
-            select(TrainingSession)
-            .where(TrainingSession.id.in_(other_ids))
-            .options(selectinload(TrainingSession.cohort))
-        ).all()
-        for s in rows:
+    for i in other_ids:
+        if (s := by_id.get(i)) is not None:
             when = (
                 f"{day_label(rules.local_date(s.starts_at))} {s.starts_at.astimezone(rules.LOCAL_TZ):%H:%M}"
             )
-            sessions[s.id] = f"{s.title}，{when}，{s.cohort.name}"
+            sessions[i] = f"{s.title}，{when}，{s.cohort.name}"
     lines = []
     for p in problems:
         text = problem_message(p, venues=venues, speakers=speakers, sessions=sessions, format_day=day_label)
@@ -110,22 +138,26 @@ def describe(problems: Iterable[rules.Problem], prefix: dict | None = None) -> l
     return lines
 
 
-def session_problems(s: TrainingSession) -> list[rules.Problem]:
-    """What the conflict checks find about one saved session now."""
-    others = [slot_of(o) for o in overlapping(s.starts_at, s.ends_at)]
-    return rules.check_candidate(slot_of(s), others, cohort_dates(s.cohort))
+def session_report(s: TrainingSession) -> list[str]:
+    """What the conflict checks find about one saved session now, as sentences."""
+    others = overlapping(s.starts_at, s.ends_at)
+    problems = rules.check_candidate(slot_of(s), [slot_of(o) for o in others], cohort_dates(s.cohort))
+    return describe(problems, known=[s, *others])
 
 
-def cohort_problems(cohort: Cohort) -> list[rules.Problem]:
-    """Every problem of the cohort's sessions, each once (the 检查冲突 page)."""
+def cohort_report(cohort: Cohort) -> tuple[list[rules.Problem], list[str], dict[int, TrainingSession]]:
+    """Every problem of the cohort's sessions, each once (检查冲突): problems, sentences, sessions by id."""
     own = schedule_of(cohort)
     active = [s for s in own if not s.is_cancelled]
     others: list[TrainingSession] = []
     if active:
         first = min(s.starts_at for s in active)
         last = max(s.ends_at for s in active)
-        others = [o for o in overlapping(first, last, exclude_cohort=cohort.id)]
-    return rules.check_cohort([slot_of(s) for s in own], cohort_dates(cohort), [slot_of(o) for o in others])
+        others = overlapping(first, last, exclude_cohort=cohort.id)
+    problems = rules.check_cohort(
+        [slot_of(s) for s in own], cohort_dates(cohort), [slot_of(o) for o in others]
+    )
+    return problems, describe(problems, known=[*own, *others]), {s.id: s for s in own}
 
 
 def _lock_resources(venue_id: int | None, speakers: list[Speaker]) -> None:
@@ -146,14 +178,16 @@ def check_slots(
     problems: list[rules.Problem] = []
     prefix: dict[int, str] = {}
     dates = cohort_dates(cohort)
+    known: list[TrainingSession] = []
     for slot in slots:
-        others = [slot_of(o) for o in overlapping(slot.starts_at, slot.ends_at)]
-        found = rules.check_candidate(slot, others, dates)
+        rows = overlapping(slot.starts_at, slot.ends_at)
+        known.extend(rows)
+        found = rules.check_candidate(slot, [slot_of(o) for o in rows], dates)
         if label_days:
             for p in found:
                 prefix[id(p)] = f"{day_label(rules.local_date(slot.starts_at))}："
         problems.extend(found)
-    lines = describe(problems, prefix)
+    lines = describe(problems, prefix, known)
     if rules.blocking(problems) and not confirm_clash:
         raise ClashError(problems, lines)
     return lines

@@ -176,16 +176,14 @@ def _check_moving(
     problems: list[rules.Problem] = []
     prefix: dict[int, str] = {}
     dates = conflicts.cohort_dates(cohort)
+    known = []
     for slot in slots:
-        others = [
-            conflicts.slot_of(o)
-            for o in conflicts.overlapping(slot.starts_at, slot.ends_at)
-            if o.id not in moving_ids
-        ]
-        for p in rules.check_candidate(slot, others, dates):
+        rows = [o for o in conflicts.overlapping(slot.starts_at, slot.ends_at) if o.id not in moving_ids]
+        known.extend(rows)
+        for p in rules.check_candidate(slot, [conflicts.slot_of(o) for o in rows], dates):
             prefix[id(p)] = f"{slot.title}（{day_label(rules.local_date(slot.starts_at))}）："
             problems.append(p)
-    lines = conflicts.describe(problems, prefix)
+    lines = conflicts.describe(problems, prefix, known)
     if rules.blocking(problems) and not confirm_clash:
         raise conflicts.ClashError(problems, lines)
     return lines

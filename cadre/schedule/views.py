@@ -157,7 +157,7 @@ def edit_session(session_id: int):
     cohort = s.cohort
     if request.method == "GET":
         form = form_data.form_for(cohort, formdata=None, data=form_data.initial(s))
-        return _render_form(cohort, form, s, current_problems=checks.describe(checks.session_problems(s)))
+        return _render_form(cohort, form, s, current_problems=checks.session_report(s))
     form = form_data.form_for(cohort)
     if op := request.form.get("op"):
         form, extra = form_data.rebuilt(cohort, form, op)
@@ -253,9 +253,8 @@ def shift_session(session_id: int):
 @bp.route("/cohorts/<int:cohort_id>/schedule/conflicts")
 def conflicts(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, manage=True)
-    problems = checks.cohort_problems(cohort)
-    by_id = {s.id: s for s in checks.schedule_of(cohort)}
-    rows = list(zip(problems, checks.describe(problems), strict=True))
+    problems, lines, by_id = checks.cohort_report(cohort)
+    rows = list(zip(problems, lines, strict=True))
     return render_template("schedule/conflicts.html", cohort=cohort, rows=rows, sessions=by_id, clock=clock)
 
 
