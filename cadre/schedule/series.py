@@ -45,9 +45,10 @@ def create_series(
     created = []
     venue_id = services._venue_for_write(data, venue_id)
     for week in weeks:
-        s = TrainingSession(cohort=cohort, series_id=series_id)
-        services._apply(s, cohort, week, venue_id, speakers, goals)
+        s = TrainingSession(series_id=series_id)
         db.session.add(s)
+        s.cohort = cohort
+        services._apply(s, cohort, week, venue_id, speakers, goals)
         created.append(s)
     db.session.flush()
     for s in created:

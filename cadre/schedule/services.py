@@ -281,9 +281,11 @@ def create_session(
     warnings = check_slots(
         cohort, [candidate(cohort, data, None, speakers, venue_id)], confirm_clash=confirm_clash
     )
-    s = TrainingSession(cohort=cohort, series_id=series_id)
-    _apply(s, cohort, data, _venue_for_write(data, venue_id), speakers, goals)
+    venue_id = _venue_for_write(data, venue_id)
+    s = TrainingSession(series_id=series_id)
     db.session.add(s)
+    s.cohort = cohort
+    _apply(s, cohort, data, venue_id, speakers, goals)
     db.session.flush()
     audit.record("session.created", s, cohort_id=cohort.id, after=snapshot(s))
     return s, warnings
