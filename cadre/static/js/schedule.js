@@ -77,6 +77,14 @@
 
   Array.prototype.forEach.call(form.querySelectorAll(".picker"), setupPicker);
 
+  // A site visit or on-site teaching opens its meeting-and-stops section.
+  var kind = form.elements["kind"], visit = document.getElementById("visit");
+  if (kind && visit) {
+    kind.addEventListener("change", function () {
+      if (kind.value === "onsite" || kind.value === "site_visit") visit.open = true;
+    });
+  }
+
   // Live 学时: minutes / minutes per 学时, to the nearest half (a quarter rounds up), as the server does.
   var live = document.getElementById("hours-live");
   var perHour = parseInt(form.getAttribute("data-minutes-per-hour"), 10);
