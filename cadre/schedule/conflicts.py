@@ -100,7 +100,10 @@ def _loaded(ids: set[int]) -> list[TrainingSession]:
 
 
 def describe(
-    problems: Iterable[rules.Problem], prefix: dict | None = None, known: Iterable[TrainingSession] = ()
+    problems: Iterable[rules.Problem],
+    prefix: dict | None = None,
+    known: Iterable[TrainingSession] = (),
+    cohort_id: int | None = None,
 ) -> list[str]:
     """Problems as translated sentences, naming venues, speakers and the other sessions.
 
@@ -130,7 +133,10 @@ def describe(
             when = (
                 f"{day_label(rules.local_date(s.starts_at))} {s.starts_at.astimezone(rules.LOCAL_TZ):%H:%M}"
             )
-            sessions[i] = f"{s.title}，{when}，{s.cohort.name}"
+            # Another cohort's session is named with its cohort; one of this cohort's is not.
+            sessions[i] = (
+                f"{s.title}，{when}" if s.cohort_id == cohort_id else f"{s.title}，{when}，{s.cohort.name}"
+            )
     lines = []
     for p in problems:
         text = problem_message(p, venues=venues, speakers=speakers, sessions=sessions, format_day=day_label)
@@ -142,7 +148,7 @@ def session_report(s: TrainingSession) -> list[str]:
     """What the conflict checks find about one saved session now, as sentences."""
     others = overlapping(s.starts_at, s.ends_at)
     problems = rules.check_candidate(slot_of(s), [slot_of(o) for o in others], cohort_dates(s.cohort))
-    return describe(problems, known=[s, *others])
+    return describe(problems, known=[s, *others], cohort_id=s.cohort_id)
 
 
 def cohort_report(cohort: Cohort) -> tuple[list[rules.Problem], list[str], dict[int, TrainingSession]]:
@@ -157,7 +163,7 @@ def cohort_report(cohort: Cohort) -> tuple[list[rules.Problem], list[str], dict[
     problems = rules.check_cohort(
         [slot_of(s) for s in own], cohort_dates(cohort), [slot_of(o) for o in others]
     )
-    return problems, describe(problems, known=[*own, *others]), {s.id: s for s in own}
+    return problems, describe(problems, known=[*own, *others], cohort_id=cohort.id), {s.id: s for s in own}
 
 
 def _lock_resources(venue_id: int | None, speakers: list[Speaker]) -> None:
@@ -187,7 +193,7 @@ def check_slots(
             for p in found:
                 prefix[id(p)] = f"{day_label(rules.local_date(slot.starts_at))}："
         problems.extend(found)
-    lines = describe(problems, prefix, known)
+    lines = describe(problems, prefix, known, cohort.id)
     if rules.blocking(problems) and not confirm_clash:
         raise ClashError(problems, lines)
     return lines

@@ -184,7 +184,7 @@ def _check_moving(
         for p in rules.check_candidate(slot, [conflicts.slot_of(o) for o in rows], dates):
             prefix[id(p)] = f"{slot.title}（{day_label(rules.local_date(slot.starts_at))}）："
             problems.append(p)
-    lines = conflicts.describe(problems, prefix, known)
+    lines = conflicts.describe(problems, prefix, known, cohort.id)
     if rules.blocking(problems) and not confirm_clash:
         raise conflicts.ClashError(problems, lines)
     return lines

@@ -33,7 +33,7 @@
         var label = document.createElement("span");
         label.className = "flex-grow-1"; label.textContent = item.label;
         var remove = document.createElement("button");
-        remove.type = "button"; remove.className = "btn btn-sm btn-outline-danger";
+        remove.type = "button"; remove.className = "btn btn-sm btn-outline-danger text-nowrap";
         remove.textContent = picker.getAttribute("data-remove-label");
         remove.addEventListener("click", function () { li.parentNode.removeChild(li); });
         li.appendChild(h); li.appendChild(label); li.appendChild(remove);
