@@ -316,3 +316,26 @@ def test_goals_are_added_renamed_reordered_and_removed(cohort):
     db.session.expire_all()
     assert [g.name for g in db.session.get(type(cohort), cohort.id).goals] == ["议事协商"]
     assert actions() == ["goal.created", "goal.created", "goal.reordered", "goal.renamed", "goal.removed"]
+
+
+def test_an_edit_form_saved_unchanged_changes_nothing(app, cohort, hall, speakers):
+    from cadre.schedule import form_data
+
+    s = make_session(
+        cohort,
+        kind=SessionKind.SITE_VISIT,
+        venue=hall,
+        speakers=speakers,
+        meeting_point="大门口",
+        departs_at=at("2025-05-09", "08:30"),
+        transport=Transport.BUS,
+        credit_hours=Decimal("2.5"),  # what 2 hours at 45 minutes a 学时 computes to
+    )
+    db.session.add(VisitStop(session=s, position=1, name="慧华苑", arrives_at=at("2025-05-09", "09:10")))
+    db.session.commit()
+    with app.test_request_context():
+        form = form_data.form_for(cohort, formdata=None, data=form_data.initial(s))
+        with writing():
+            changed, _ = services.update_session(s, form_data.session_data(form))
+    assert not changed
+    assert db.session.get(TrainingSession, s.id).sequence == 0 and actions() == []
