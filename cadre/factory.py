@@ -146,6 +146,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(trainees_bp)
     app.register_blueprint(imports_bp)
 
+    from cadre.schedule.resource_views import bp as schedule_bp  # the blueprint, with its resource pages
+
+    app.register_blueprint(schedule_bp)
+
 
 # Endpoints a user who must change their initial password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}

@@ -6,6 +6,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from cadre.enums import Transport
 from cadre.models import (
     AttendanceStatus,
     ClassRole,
@@ -34,6 +35,11 @@ LABELS: list[tuple[enum.Enum, object]] = [
     (SessionKind.SITE_VISIT, _l("研学参观")),
     (SessionKind.EXCHANGE, _l("交流分享")),
     (SessionKind.ASSESSMENT, _l("考核")),
+    (SessionKind.OTHER, _l("其他")),
+    (Transport.BUS, _l("统一乘车")),
+    (Transport.OWN_WAY, _l("自行前往")),
+    (Transport.WALK, _l("步行")),
+    (Transport.PUBLIC, _l("公共交通")),
     (AttendanceStatus.PRESENT, _l("出勤")),
     (AttendanceStatus.LATE, _l("迟到")),
     (AttendanceStatus.LEFT_EARLY, _l("早退")),

@@ -134,3 +134,50 @@ def test_migrations_have_a_single_head():
     config = Config(str(ROOT / "migrations" / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_upgrade_from_the_initial_schema_keeps_sessions_stops_and_attendance(migrated_app):
+    """Batch rebuilds of training_sessions cascaded deletes into stops and attendance (env.py stops it)."""
+    flask_db(migrated_app, "upgrade", "cbc110282738")
+    rows = [
+        "INSERT INTO venues (id, name) VALUES (1, '街道党群服务中心')",
+        "INSERT INTO speakers (id, name, title) VALUES (1, '张雪梅', '教授')",
+        "INSERT INTO cohorts (id, code, name, minutes_per_credit_hour, min_attendance_percent,"
+        " require_required_sessions, created_at)"
+        " VALUES (1, 'QLJL2025', '青蓝接力', 45, 80, TRUE, '2025-05-01 00:00:00')",
+        "INSERT INTO trainees (id, name, phone, created_at, updated_at)"
+        " VALUES (1, '王学员', '13900000001', '2025-05-01 00:00:00', '2025-05-01 00:00:00')",
+        "INSERT INTO training_sessions (id, cohort_id, kind, title, starts_at, ends_at, venue_id, speaker_id,"
+        " credit_hours, is_required) VALUES (1, 1, 'site_visit', '红色研学', '2025-05-09 01:00:00',"
+        " '2025-05-09 04:00:00', 1, 1, 4, TRUE)",
+        "INSERT INTO training_sessions (id, cohort_id, kind, title, starts_at, ends_at,"
+        " credit_hours, is_required)"
+        " VALUES (2, 1, 'lecture', '专题讲座', '2025-05-16 01:00:00', '2025-05-16 03:00:00', 2.5, FALSE)",
+        "INSERT INTO visit_stops (id, session_id, position, name, host) VALUES (1, 1, 1, '慧华苑', '王书记')",
+        "INSERT INTO visit_stops (id, session_id, position, name) VALUES (2, 1, 2, '锦华苑')",
+        "INSERT INTO attendance_records (id, session_id, trainee_id, status, method, created_at, updated_at)"
+        " VALUES (1, 1, 1, 'present', 'qr', '2025-05-09 01:00:00', '2025-05-09 01:00:00')",
+    ]
+    with db.engine.begin() as conn:
+        for sql in rows:
+            conn.execute(text(sql))
+
+    flask_db(migrated_app, "upgrade")
+
+    with db.engine.connect() as conn:
+        sessions = conn.execute(
+            text("SELECT id, title, credit_hours FROM training_sessions ORDER BY id")
+        ).all()
+        stops = conn.execute(
+            text("SELECT session_id, position, name, host FROM visit_stops ORDER BY id")
+        ).all()
+        attendance = conn.execute(text("SELECT session_id, trainee_id, status FROM attendance_records")).all()
+        speakers = conn.execute(text("SELECT session_id, speaker_id, position FROM session_speakers")).all()
+    assert [(s.id, s.title, float(s.credit_hours)) for s in sessions] == [
+        (1, "红色研学", 4.0),
+        (2, "专题讲座", 2.5),
+    ]
+    assert [tuple(s) for s in stops] == [(1, 1, "慧华苑", "王书记"), (1, 2, "锦华苑", None)]
+    assert [tuple(a) for a in attendance] == [(1, 1, "present")]
+    assert [tuple(s) for s in speakers] == [(1, 1, 0)]
+    assert schema_drift() == []

@@ -18,6 +18,7 @@ from cadre.models import (
     EnrollmentStatus,
     LeaveRequest,
     Role,
+    SessionSpeaker,
     TrainingSession,
     User,
     Venue,
@@ -113,7 +114,7 @@ def timetable(cohort: Cohort) -> list[TrainingSession]:
         .order_by(TrainingSession.starts_at)
         .options(
             selectinload(TrainingSession.venue),
-            selectinload(TrainingSession.speaker),
+            selectinload(TrainingSession.speaker_links).selectinload(SessionSpeaker.speaker),
             selectinload(TrainingSession.stops),
         )
     ).all()

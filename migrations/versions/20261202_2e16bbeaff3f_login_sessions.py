@@ -4,7 +4,7 @@ Session and remember-me cookies made before this revision name no login row: eve
 logs in once more after the upgrade.
 
 Revision ID: 2e16bbeaff3f
-Revises: cbc110282738
+Revises: 1b50b6aa30e8
 Create Date: 2026-12-02 14:46:03.175299
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2e16bbeaff3f'
-down_revision = 'cbc110282738'
+down_revision = '1b50b6aa30e8'
 branch_labels = None
 depends_on = None
 
