@@ -153,6 +153,7 @@ def copy_cohort(source_id: int, data: CopyData, actor: User) -> CopyResult:
     moves = {m.session_id: m for m in plan.moves}
 
     cohort = Cohort(name=data.name.strip(), code=data.code, copied_from_id=source.id)
+    db.session.add(cohort)
     for name in COPIED_COHORT_FIELDS:
         setattr(cohort, name, getattr(source, name))
     # The old first day on its weekday at or after the requested start; the last day moves as far.
@@ -164,7 +165,6 @@ def copy_cohort(source_id: int, data: CopyData, actor: User) -> CopyResult:
         cohort.organizers = list(source.organizers)
     goals = {g.id: CohortGoal(name=g.name, position=g.position) for g in source.goals}
     cohort.goals = list(goals.values())
-    db.session.add(cohort)
     db.session.flush()
 
     series = {}
