@@ -219,7 +219,8 @@ def _meets_at(session) -> datetime:
 def feed(token: str):
     found = feeds.feed_for_token(token)
     if found is None:
-        abort(404)
+        # The same few bytes for a token that never existed, was revoked or was forged.
+        return Response("Not Found\n", status=404, mimetype="text/plain")
     body = feeds.feed_calendar(found)
     return Response(
         body,
