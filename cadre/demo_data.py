@@ -84,6 +84,7 @@ SPEAKERS = {name: (affiliation or "") + title for name, (affiliation, title) in 
 # The four abilities the article names as the class's aims (培训目标).
 GOALS = ("为民服务", "组织动员", "议事协商", "群众工作")
 
+
 @dataclass(frozen=True)
 class StopPlan:
     name: str

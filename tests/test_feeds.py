@@ -40,7 +40,10 @@ def test_feed_shows_the_same_sessions_at_the_same_local_times(app, client):
     lecture = next(e for e in events.values() if e.summary.value == "开班第一课")
     assert lecture.dtstart.value.astimezone(SHANGHAI).strftime("%H:%M") == "10:00"
     assert "党群服务中心" in lecture.location.value
-    assert "张雪梅" in lecture.description.value and "上海交通大学马克思主义学院教授" in lecture.description.value
+    assert (
+        "张雪梅" in lecture.description.value
+        and "上海交通大学马克思主义学院教授" in lecture.description.value
+    )
     visit = next(e for e in events.values() if e.summary.value == "沉浸式研学")
     assert "党群服务中心门口" in visit.location.value
     assert "13:15" in visit.description.value and "大场镇党群服务中心" in visit.description.value
@@ -85,16 +88,25 @@ def test_reminders_are_there_until_the_trainee_turns_them_off(app, client):
     # The evening before at 20:00, and an hour before the 13:15 meeting, naming the meeting point.
     start = visit.dtstart.value
     triggers = sorted(start + a.trigger.value for a in alarms)
-    assert [t.astimezone(SHANGHAI).strftime("%m-%d %H:%M") for t in triggers] == ["05-08 20:00", "05-09 12:15"]
+    assert [t.astimezone(SHANGHAI).strftime("%m-%d %H:%M") for t in triggers] == [
+        "05-08 20:00",
+        "05-09 12:15",
+    ]
     assert any("党群服务中心门口" in a.description.value for a in alarms)
 
     client.post("/my/calendar", data={"action": "reminders_off"})
     events = events_of(fetch(app, path).data)
     assert all(not hasattr(e, "valarm") for e in events.values())
-    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "calendar_feed.reminders_changed"))
+    assert db.session.scalar(
+        select(AuditEvent.action).where(AuditEvent.action == "calendar_feed.reminders_changed")
+    )
 
     client.post("/my/calendar", data={"action": "reminders_on"})
-    assert all(hasattr(e, "valarm") for e in events_of(fetch(app, path).data).values() if e.status.value != "CANCELLED")
+    assert all(
+        hasattr(e, "valarm")
+        for e in events_of(fetch(app, path).data).values()
+        if e.status.value != "CANCELLED"
+    )
 
 
 def test_wrong_tampered_or_revoked_tokens_are_a_plain_404(app, client):

@@ -59,7 +59,10 @@ def test_copy_takes_no_trainees_and_is_audited(app, client):
     copy(client, p.cohort.id)
 
     new = db.session.scalar(select(Cohort).where(Cohort.code == "QLJL2026"))
-    assert db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == new.id)) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == new.id))
+        == 0
+    )
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.cohort_id == new.id)).all()
     assert actions.count("cohort.copied") == 1
     assert actions.count("session.copied") == 2

@@ -147,7 +147,9 @@ def test_staff_have_no_my_timetable(app, client):
 def _pdf_text(data: bytes, tmp_path) -> str:
     path = tmp_path / "t.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_printed_timetable_has_days_times_speakers_venues_and_stops(app, client, tmp_path):

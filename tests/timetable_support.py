@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cadre.enums import Transport
@@ -37,8 +37,8 @@ class Programme:
     cancelled: TrainingSession
 
 
-def programme(start=None) -> Programme:
-    """青蓝接力-like: Fri 9 May 2025 lecture 10:00–11:30, site visit 13:30–16:30, and a cancelled Friday lecture."""
+def programme() -> Programme:
+    """Fri 9 May 2025: a lecture 10:00–11:30 and a site visit 13:30–16:30; a cancelled lecture."""
     organizer = make_user(Role.ORGANIZER)
     cohort = make_cohort(organizers=[organizer], name="青蓝接力测试班")
     trainee = make_trainee_user(cohort)
@@ -65,8 +65,16 @@ def programme(start=None) -> Programme:
         transport=Transport.BUS,
     )
     visit.stops = [
-        VisitStop(position=1, name="大场镇党群服务中心", host="王颖", host_phone="021-56688123", arrives_at=local(2025, 5, 9, 14)),
-        VisitStop(position=2, name="慧华苑居民区党群服务站", host="李建明", arrives_at=local(2025, 5, 9, 15, 15)),
+        VisitStop(
+            position=1,
+            name="大场镇党群服务中心",
+            host="王颖",
+            host_phone="021-56688123",
+            arrives_at=local(2025, 5, 9, 14),
+        ),
+        VisitStop(
+            position=2, name="慧华苑居民区党群服务站", host="李建明", arrives_at=local(2025, 5, 9, 15, 15)
+        ),
     ]
     cancelled = make_session(
         cohort,

@@ -123,7 +123,9 @@ def check_cohort(cohort: Cohort, sessions: list[TrainingSession] | None = None) 
         return []
     first = min(s.starts_at for s in live)
     last = max(s.ends_at for s in live)
-    return rules.check_cohort([slot(s) for s in sessions], cohort_dates(cohort), _other_slots(cohort.id, first, last))
+    return rules.check_cohort(
+        [slot(s) for s in sessions], cohort_dates(cohort), _other_slots(cohort.id, first, last)
+    )
 
 
 def _code_taken(code: str) -> Cohort | None:

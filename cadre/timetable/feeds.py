@@ -39,7 +39,12 @@ def token_for(feed: CalendarFeed) -> str:
 def feed_for_token(token: str) -> CalendarFeed | None:
     """The live feed a URL token opens, or None (malformed, unknown, revoked or forged alike)."""
     feed_id, dash, mac = token.partition("-")
-    if not dash or not (feed_id.isascii() and feed_id.isdigit()) or len(feed_id) > 10 or len(mac) != _MAC_LENGTH:
+    if (
+        not dash
+        or not (feed_id.isascii() and feed_id.isdigit())
+        or len(feed_id) > 10
+        or len(mac) != _MAC_LENGTH
+    ):
         return None
     feed = db.session.get(CalendarFeed, int(feed_id))
     if feed is None or feed.revoked_at is not None:
@@ -67,14 +72,19 @@ def live_feed(*, trainee_id: int | None = None, cohort_id: int | None = None) ->
 
 
 def had_feed(*, trainee_id: int | None = None, cohort_id: int | None = None) -> bool:
-    return db.session.scalar(select(CalendarFeed.id).where(_owner_filter(trainee_id, cohort_id)).limit(1)) is not None
+    return (
+        db.session.scalar(select(CalendarFeed.id).where(_owner_filter(trainee_id, cohort_id)).limit(1))
+        is not None
+    )
 
 
 def _audit_cohort(feed: CalendarFeed) -> int | None:
     return feed.cohort_id
 
 
-def create_feed(*, trainee_id: int | None = None, cohort_id: int | None = None, reminders: bool = True) -> CalendarFeed:
+def create_feed(
+    *, trainee_id: int | None = None, cohort_id: int | None = None, reminders: bool = True
+) -> CalendarFeed:
     """A new live feed for a trainee or a cohort (the caller revokes any older one)."""
     if (trainee_id is None) == (cohort_id is None):
         raise ValueError("a feed belongs to a trainee or a cohort")

@@ -40,7 +40,9 @@ class CopyCohortForm(FlaskForm):
         _l("开班日期"),
         message=_l("开班日期无效，请按 2025-05-09 的格式填写。"),
         validators=[DataRequired(_l("请填写新一期的开班日期。"))],
-        description=_l("课程按原来的星期几和时间排到新的日期；不是同一个星期几时，从其后的第一个同一星期几开始。"),
+        description=_l(
+            "课程按原来的星期几和时间排到新的日期；不是同一个星期几时，从其后的第一个同一星期几开始。"
+        ),
     )
     submit = SubmitField(_l("复制为下一期"))
 

@@ -33,7 +33,9 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
 
 
-def cohort_sessions(cohort_id: int, first: date | None = None, last: date | None = None) -> list[TrainingSession]:
+def cohort_sessions(
+    cohort_id: int, first: date | None = None, last: date | None = None
+) -> list[TrainingSession]:
     """A cohort's sessions in time order, cancelled ones included; optionally only local days first..last."""
     stmt = select(TrainingSession).where(TrainingSession.cohort_id == cohort_id)
     if first is not None:

@@ -126,7 +126,11 @@ def _problem_lines(problems, sessions) -> list[tuple[object, str]]:
         titles.update(dict(rows.all()))
     venue_ids = {p.params.get("venue_id") for p in problems if p.params.get("venue_id")}
     speaker_ids = {p.params.get("speaker_id") for p in problems if p.params.get("speaker_id")}
-    venues = dict(db.session.execute(db.select(Venue.id, Venue.name).where(Venue.id.in_(venue_ids))).all()) if venue_ids else {}
+    venues = (
+        dict(db.session.execute(db.select(Venue.id, Venue.name).where(Venue.id.in_(venue_ids))).all())
+        if venue_ids
+        else {}
+    )
     speakers = (
         dict(db.session.execute(db.select(Speaker.id, Speaker.name).where(Speaker.id.in_(speaker_ids))).all())
         if speaker_ids
@@ -135,7 +139,9 @@ def _problem_lines(problems, sessions) -> list[tuple[object, str]]:
     return [
         (
             by_id.get(p.session_id),
-            problem_message(p, venues=venues, speakers=speakers, sessions=titles, format_day=display.day_label),
+            problem_message(
+                p, venues=venues, speakers=speakers, sessions=titles, format_day=display.day_label
+            ),
         )
         for p in problems
     ]
