@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cadre.extensions import db
@@ -48,8 +48,6 @@ def cohort_sessions(
 
 def session_span(cohort_id: int) -> tuple[datetime | None, datetime | None]:
     """The first start and last start of a cohort's sessions (one query)."""
-    from sqlalchemy import func
-
     row = db.session.execute(
         select(func.min(TrainingSession.starts_at), func.max(TrainingSession.starts_at)).where(
             TrainingSession.cohort_id == cohort_id
