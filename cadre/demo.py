@@ -24,6 +24,7 @@ from cadre.models import (
     AttendanceStatus,
     ClassRole,
     Cohort,
+    CohortGoal,
     Enrollment,
     LeaveRequest,
     LeaveStatus,
@@ -58,7 +59,9 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
 
 
-def load_demo(password: str | None, trainees: int = data.DEFAULT_TRAINEES) -> DemoResult:
+def load_demo(
+    password: str | None, trainees: int = data.DEFAULT_TRAINEES, sessions: int = len(data.SESSIONS)
+) -> DemoResult:
     """Load the demo cohort, or find it loaded; commit, or roll back and raise.
 
     `password` None on a first load is an error: the caller picks a random one
@@ -70,9 +73,9 @@ def load_demo(password: str | None, trainees: int = data.DEFAULT_TRAINEES) -> De
         if cohort is None:
             if password is None:
                 raise ValueError("a first load needs a password")
-            result = _create(password, trainees)
+            result = _create(password, trainees, data.program(sessions))
         else:
-            result = _refresh(cohort, password, trainees)
+            result = _refresh(cohort, password, trainees, sessions)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -103,7 +106,7 @@ def _account(username: str, role: Role, display_name: str, password_hash: str, *
     return user
 
 
-def _create(password: str, count: int) -> DemoResult:
+def _create(password: str, count: int, program: tuple[data.SessionPlan, ...]) -> DemoResult:
     password_hash = hash_password(password)  # once: hashing costs ~0.1 s a time
     admin = _account(data.ADMIN["username"], Role.ADMIN, data.ADMIN["display_name"], password_hash)
     organizer = _account(
@@ -111,9 +114,11 @@ def _create(password: str, count: int) -> DemoResult:
     )
     venues = _venues()
     cohort = Cohort(**data.COHORT, default_venue=venues[data.MAIN_VENUE], created_at=data.PREPARED_AT)
+    cohort.end_date = max(cohort.end_date, program[-1].day)
     cohort.organizers = [organizer]
+    cohort.goals = [CohortGoal(name=name, position=pos) for pos, name in enumerate(data.GOALS)]
     db.session.add(cohort)
-    sessions = _timetable(cohort, venues, _speakers())
+    sessions = _timetable(cohort, venues, _speakers(), program)
     db.session.flush()
 
     # Trainees, enrollments, logins and attendance go in as bulk inserts: 1,000 trainees
@@ -122,7 +127,7 @@ def _create(password: str, count: int) -> DemoResult:
     taken |= set(db.session.scalars(select(User.username)))
     people = data.generate_people(count, taken_phones=taken)
     placements = data.plan_groups(count)
-    plan = data.plan_attendance(placements)
+    plan = data.plan_attendance(placements, program)
     trainee_ids = _insert_trainees(cohort, people, placements)
     special = {plan.leader_index: data.LEADER_USERNAME, plan.trainee_index: data.TRAINEE_USERNAME}
     user_ids = _insert_trainee_logins(people, trainee_ids, special, password_hash)
@@ -200,9 +205,10 @@ def _create(password: str, count: int) -> DemoResult:
     return result
 
 
-def _timetable(cohort: Cohort, venues: dict[str, Venue], speakers: dict[str, Speaker]):
+def _timetable(cohort: Cohort, venues: dict[str, Venue], speakers: dict[str, Speaker], program):
+    goals = {g.name: g for g in cohort.goals}
     sessions = []
-    for plan in data.SESSIONS:
+    for plan in program:
         session = TrainingSession(
             cohort=cohort,
             kind=plan.kind,
@@ -213,7 +219,18 @@ def _timetable(cohort: Cohort, venues: dict[str, Venue], speakers: dict[str, Spe
             credit_hours=plan.credit_hours,
             is_required=plan.is_required,
             description=plan.description,
+            what_to_bring=plan.what_to_bring,
+            sign_in_opens_minutes=plan.sign_in_opens_minutes,
+            late_after_minutes=plan.late_after_minutes,
+            sign_out_required=plan.sign_out_required,
+            meeting_point=plan.meeting_point,
+            departs_at=plan.at(plan.departs),
+            returns_at=plan.at(plan.returns),
+            transport=plan.transport,
+            created_at=data.PREPARED_AT,
+            updated_at=data.PREPARED_AT,
         )
+        session.goals = [goals[name] for name in plan.goals]
         session.speaker_links = [
             SessionSpeaker(speaker=speakers[name], position=pos) for pos, name in enumerate(plan.speakers)
         ]
@@ -223,6 +240,8 @@ def _timetable(cohort: Cohort, venues: dict[str, Venue], speakers: dict[str, Spe
                 name=stop.name,
                 address=stop.address,
                 host=stop.host,
+                host_phone=stop.host_phone,
+                arrives_at=plan.at(stop.arrives),
                 description=stop.description,
             )
             for pos, stop in enumerate(plan.stops, start=1)
@@ -322,14 +341,16 @@ def _venues() -> dict[str, Venue]:
 
 
 def _speakers() -> dict[str, Speaker]:
+    """The demo's speakers: the records already there under the same name and title, else new ones."""
+    details = data.SPEAKER_DETAILS
     found = {
         s.name: s
-        for s in db.session.scalars(select(Speaker).where(Speaker.name.in_(list(data.SPEAKERS))))
-        if data.SPEAKERS.get(s.name) == s.title
+        for s in db.session.scalars(select(Speaker).where(Speaker.name.in_(list(details))))
+        if details[s.name][1] == s.title
     }
-    for name, title in data.SPEAKERS.items():
+    for name, (affiliation, title) in details.items():
         if name not in found:
-            found[name] = Speaker(name=name, title=title)
+            found[name] = Speaker(name=name, title=title, affiliation=affiliation)
             db.session.add(found[name])
     return found
 
@@ -345,7 +366,7 @@ def _demo_users_stmt(cohort: Cohort):
     )
 
 
-def _refresh(cohort: Cohort, password: str | None, count: int) -> DemoResult:
+def _refresh(cohort: Cohort, password: str | None, count: int, session_count: int) -> DemoResult:
     """The cohort is there: leave its data; give the demo accounts `password` if it is new to them."""
     trainee_count = db.session.scalar(
         select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort.id)
@@ -354,6 +375,15 @@ def _refresh(cohort: Cohort, password: str | None, count: int) -> DemoResult:
     if count != trainee_count:
         result.notes.append(
             f"--trainees {count} ignored: the loaded cohort has {trainee_count} trainees "
+            "(use an empty database for another size)"
+        )
+    loaded_sessions = db.session.scalar(
+        select(func.count()).select_from(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
+    )
+    result.session_count = loaded_sessions
+    if session_count != len(data.SESSIONS) and session_count != loaded_sessions:
+        result.notes.append(
+            f"--sessions {session_count} ignored: the loaded cohort has {loaded_sessions} sessions "
             "(use an empty database for another size)"
         )
     if password is None:
@@ -436,7 +466,14 @@ def register(group) -> None:
         show_default=True,
         help="How many trainees the cohort gets (for measuring at scale).",
     )
-    def demo_command(password: str | None, trainees: int) -> None:
+    @click.option(
+        "--sessions",
+        type=click.IntRange(1, 400),
+        default=len(data.SESSIONS),
+        show_default=True,
+        help="How many sessions: the programme repeated over more weeks (for measuring at scale).",
+    )
+    def demo_command(password: str | None, trainees: int, sessions: int) -> None:
         """Load the 2025 青蓝接力 demo cohort (QLJL2025) with its accounts. Loading twice changes nothing."""
         from cadre.auth.passwords import random_password
 
@@ -449,7 +486,7 @@ def register(group) -> None:
             password = random_password()
         started = time.perf_counter()
         try:
-            result = load_demo(password, trainees)
+            result = load_demo(password, trainees, sessions)
         except DemoError as exc:
             raise click.ClickException(f"{exc}. Nothing was written.") from exc
         elapsed = time.perf_counter() - started

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from cadre.models.attendance import AttendanceStatus, SignInMethod
 from cadre.models.enrollment import ClassRole
-from cadre.models.session import SessionKind
+from cadre.models.session import SessionKind, Transport
 from cadre.models.trainee import Gender
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,19 +64,25 @@ VENUES = [
     {"name": "恒丰居民区“美好社区”议事厅", "address": "静安区恒丰路356弄", "capacity": 40},
 ]
 
-# name → title as printed on a timetable. 董启蒙 and 张雪梅 are in the article; the rest are invented.
-SPEAKERS = {
-    "董启蒙": "街道党工委书记、人大街工委主任",
-    "张雪梅": "上海交通大学马克思主义学院教授、博士生导师",
-    "陈立群": "中共静安区委党校公共管理教研室副教授",
-    "周雅琴": "天目西路街道恒丰居民区党总支书记、上海市优秀社区工作者",
-    "刘振华": "上海市社区发展研究会特约研究员",
-    "黄敏": "天目西路街道社区事务受理服务中心主任",
-    "吴建国": "静安区应急管理局应急救援科科长",
-    "孙晓燕": "中共静安区委组织部组织科科长",
-    "顾婉清": "静安区精神卫生中心社区心理服务科主治医师",
-    "沈佳慧": "天目西路街道党建办主任",
+# name → (affiliation, title); the timetable prints 姓名（单位职务）. 董启蒙 and 张雪梅 are in the
+# article; the rest are invented.
+SPEAKER_DETAILS: dict[str, tuple[str | None, str]] = {
+    "董启蒙": (None, "街道党工委书记、人大街工委主任"),
+    "张雪梅": ("上海交通大学马克思主义学院", "教授、博士生导师"),
+    "陈立群": ("中共静安区委党校公共管理教研室", "副教授"),
+    "周雅琴": ("天目西路街道恒丰居民区党总支", "书记、上海市优秀社区工作者"),
+    "刘振华": ("上海市社区发展研究会", "特约研究员"),
+    "黄敏": ("天目西路街道社区事务受理服务中心", "主任"),
+    "吴建国": ("静安区应急管理局应急救援科", "科长"),
+    "孙晓燕": ("中共静安区委组织部组织科", "科长"),
+    "顾婉清": ("静安区精神卫生中心社区心理服务科", "主治医师"),
+    "沈佳慧": ("天目西路街道党建办", "主任"),
 }
+# name → affiliation and title as one line (what a timetable prints in the brackets).
+SPEAKERS = {name: (affiliation or "") + title for name, (affiliation, title) in SPEAKER_DETAILS.items()}
+
+# The four abilities the article names as the class's aims (培训目标).
+GOALS = ("为民服务", "组织动员", "议事协商", "群众工作")
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ class StopPlan:
     address: str | None = None
     host: str | None = None
     description: str | None = None
+    host_phone: str | None = None
+    arrives: tuple[int, int] | None = None  # planned arrival, local time on the session's day
 
 
 @dataclass(frozen=True)
@@ -100,14 +108,31 @@ class SessionPlan:
     is_required: bool = True
     description: str | None = None
     stops: tuple[StopPlan, ...] = field(default_factory=tuple)
+    goals: tuple[str, ...] = ()
+    what_to_bring: str | None = None
+    # Sign-in: opens N minutes before the start, late after M minutes, sign-out or not.
+    sign_in_opens_minutes: int = 30
+    late_after_minutes: int = 10
+    sign_out_required: bool = False
+    # Site visits and on-site teaching: where the class meets, when it leaves and returns, how.
+    meeting_point: str | None = None
+    departs: tuple[int, int] | None = None
+    returns: tuple[int, int] | None = None
+    transport: Transport | None = None
+
+    def at(self, hm: tuple[int, int] | None) -> datetime | None:
+        """A local time of the session's day."""
+        if hm is None:
+            return None
+        return datetime(self.day.year, self.day.month, self.day.day, *hm, tzinfo=SHANGHAI)
 
     @property
     def starts_at(self) -> datetime:
-        return datetime(self.day.year, self.day.month, self.day.day, *self.start, tzinfo=SHANGHAI)
+        return self.at(self.start)
 
     @property
     def ends_at(self) -> datetime:
-        return datetime(self.day.year, self.day.month, self.day.day, *self.end, tzinfo=SHANGHAI)
+        return self.at(self.end)
 
 
 def _d(month: int, day: int) -> date:
@@ -123,6 +148,9 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.CEREMONY,
         "开班仪式暨动员讲话",
         Decimal("1"),
+        goals=("组织动员",),
+        sign_in_opens_minutes=45,
+        late_after_minutes=5,
         speakers=("董启蒙",),
         description=(
             "从“为什么学”“学什么”“怎么学”三个维度作动员讲话：筑牢思想根基，淬炼履职本领，砥砺优良学风。"
@@ -135,6 +163,8 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "开班第一课《以习近平新时代中国特色社会主义思想引领新征程》",
         Decimal("2"),
+        goals=("为民服务", "群众工作"),
+        what_to_bring="笔记本、笔",
         speakers=("张雪梅",),
         description="系统阐述习近平新时代中国特色社会主义思想的核心要义和精神实质。",
     ),
@@ -147,17 +177,29 @@ SESSIONS: tuple[SessionPlan, ...] = (
         Decimal("4"),
         venue=None,
         description="现场解码党建引领社区治理、社区难题治理平台搭建等方面的经验做法。",
+        goals=("组织动员", "群众工作"),
+        meeting_point="天目西路街道党群服务中心门口",
+        departs=(13, 15),
+        returns=(17, 0),
+        transport=Transport.BUS,
+        what_to_bring="学员证、笔记本，穿便于步行的鞋",
+        sign_in_opens_minutes=20,
+        late_after_minutes=0,
         stops=(
             StopPlan(
                 "宝山区大场镇党群服务中心",
                 address="宝山区大场镇",
-                host="大场镇党群服务中心",
+                host="大场镇党群服务中心 王颖",
+                host_phone="021-56688123",
+                arrives=(14, 0),
                 description="党建引领社区治理的经验做法",
             ),
             StopPlan(
                 "慧华苑居民区党群服务站",
                 address="宝山区大场镇",
-                host="慧华苑居民区党总支",
+                host="慧华苑居民区党总支 李建明",
+                host_phone="021-56688456",
+                arrives=(15, 15),
                 description="社区难题治理平台搭建的经验分享",
             ),
         ),
@@ -169,6 +211,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "居民区议事协商的方法与实践",
         Decimal("3"),
+        goals=("议事协商",),
         speakers=("陈立群",),
     ),
     SessionPlan(
@@ -178,6 +221,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.EXCHANGE,
         "交流分享：我身边的群众工作故事",
         Decimal("3"),
+        goals=("群众工作",),
         speakers=("周雅琴",),
         description="学员分组讲述入户走访、矛盾调解中的真实案例，资深书记现场点评。",
     ),
@@ -188,6 +232,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "新时代群众工作方法与居民诉求处置",
         Decimal("3"),
+        goals=("群众工作", "为民服务"),
         speakers=("刘振华",),
     ),
     SessionPlan(
@@ -197,6 +242,10 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.ONSITE,
         "现场教学：“美好社区”议事厅里的协商民主",
         Decimal("4"),
+        goals=("议事协商", "组织动员"),
+        meeting_point="恒丰居民区“美好社区”议事厅门口",
+        transport=Transport.OWN_WAY,
+        sign_in_opens_minutes=20,
         speakers=("周雅琴",),
         venue="恒丰居民区“美好社区”议事厅",
         description="旁听一次居民议事会，从议题征集、协商到结果公示，看“三会”制度如何落地。",
@@ -208,6 +257,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "为民服务：“一网通办”与社区事务办理实务",
         Decimal("3"),
+        goals=("为民服务",),
         speakers=("黄敏",),
     ),
     SessionPlan(
@@ -217,6 +267,8 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.EXCHANGE,
         "选学：基层治理案例读书分享会",
         Decimal("3"),
+        goals=("议事协商", "群众工作"),
+        what_to_bring="已读的案例书目一本",
         is_required=False,
         speakers=("沈佳慧",),
     ),
@@ -227,6 +279,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "社区应急处突：防汛防台与突发事件先期处置",
         Decimal("3"),
+        goals=("组织动员", "为民服务"),
         speakers=("吴建国",),
     ),
     SessionPlan(
@@ -236,6 +289,11 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.ONSITE,
         "现场教学：“一网统管”与社区应急演练",
         Decimal("4"),
+        goals=("组织动员",),
+        meeting_point="天目西路街道城市运行管理中心一楼大厅",
+        transport=Transport.OWN_WAY,
+        sign_in_opens_minutes=20,
+        sign_out_required=True,
         speakers=("吴建国",),
         venue="天目西路街道城市运行管理中心",
     ),
@@ -246,6 +304,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "居民区“两委”换届工作政策解读",
         Decimal("3"),
+        goals=("组织动员",),
         speakers=("孙晓燕",),
     ),
     SessionPlan(
@@ -255,6 +314,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "选学：社区心理疏导与沟通技巧",
         Decimal("3"),
+        goals=("群众工作",),
         is_required=False,
         speakers=("顾婉清",),
     ),
@@ -265,6 +325,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.EXCHANGE,
         "小组研讨：我的居民区治理“微项目”",
         Decimal("3"),
+        goals=("议事协商", "为民服务"),
         speakers=("刘振华",),
     ),
     SessionPlan(
@@ -274,6 +335,10 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.ASSESSMENT,
         "结业考核：治理“微项目”汇报答辩",
         Decimal("3"),
+        goals=GOALS,
+        late_after_minutes=0,
+        sign_out_required=True,
+        what_to_bring="“微项目”汇报材料（纸质一份）",
         speakers=("沈佳慧",),
     ),
     SessionPlan(
@@ -283,9 +348,33 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.EXCHANGE,
         "结业式暨学习成果交流",
         Decimal("2"),
+        goals=("组织动员",),
         speakers=("董启蒙",),
     ),
 )
+
+ROUND_WEEKS = 8  # the programme runs seven weeks; a repeat starts a week after the last one ends
+
+
+def program(count: int = len(SESSIONS)) -> tuple[SessionPlan, ...]:
+    """`count` sessions: the programme, repeated every ROUND_WEEKS weeks as often as it takes.
+
+    For measuring at scale (`cadre demo --sessions 60`): the same days of the week and
+    times, the repeats titled 第二轮, 第三轮, ...
+    """
+    plans = []
+    for index in range(count):
+        round_, position = divmod(index, len(SESSIONS))
+        plan = SESSIONS[position]
+        if round_:
+            plan = replace(
+                plan,
+                day=plan.day + timedelta(weeks=ROUND_WEEKS * round_),
+                title=f"{plan.title}（第{chinese_number(round_ + 1)}轮）",
+            )
+        plans.append(plan)
+    return tuple(plans)
+
 
 # --- invented people -------------------------------------------------------
 

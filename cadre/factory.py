@@ -150,6 +150,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(schedule_bp)
 
+    from cadre.timetable.views import bp as timetable_bp
+
+    app.register_blueprint(timetable_bp)
+
 
 # Endpoints a user who must change their initial password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}

@@ -144,6 +144,17 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "schedule.edit_venue":             {"GET":  "L D D D O O O",
                                         "POST": "L D D D A A A"},
     "schedule.venue_search":           {"GET":  "L D D D O O O"},
+    # Timetables: the cohort's people see its grid and PDF; its organizers copy it and hold its feed
+    "timetable.week":                  {"GET":  "L O O D D O O"},
+    "timetable.pdf":                   {"GET":  "L O O D D O O"},
+    "timetable.cohort_feed":           {"POST": "L D D D D A A"},
+    "timetable.copy_cohort":           {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "timetable.mine":                  {"GET":  "L O O O D D D"},
+    "timetable.feed_settings":         {"GET":  "L O O O D D D",
+                                        "POST": "L A A A D D D"},
+    # A calendar feed needs no login, only its secret token: a wrong one is a 404 for everyone
+    "timetable.feed":                  {"GET":  "D D D D D D D"},
     # Admin only
     "admin.users":                     {"GET":  "L D D D D D O"},
     "admin.new_user":                  {"GET":  "L D D D D D O",
@@ -158,7 +169,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
 BLANK_FORM = {"csrf_token": ""}
 
 # Endpoints reachable without logging in. Anything else must send anonymous users to login.
-PUBLIC_ENDPOINTS = {"static", "main.healthz", "main.set_language", "auth.login"}
+PUBLIC_ENDPOINTS = {"static", "main.healthz", "main.set_language", "auth.login", "timetable.feed"}
 
 
 @dataclass
@@ -257,6 +268,7 @@ ARGUMENTS = {
     "code": lambda w: w.objects["cohort"].code,
     "cohort_code": lambda w: w.objects["cohort"].code,
     "serial": lambda w: w.objects["certificate"].serial,
+    "token": lambda w: "1-" + "0" * 32,
 }
 
 

@@ -57,8 +57,16 @@ def _trainee_home():
         if trainee_id
         else []
     )
+    from cadre.timetable.display import countdown
+
+    following = next((s for s in upcoming if not s.is_cancelled), None)
+    next_countdown = countdown(now, following.starts_at, following.ends_at) if following else None
     return render_template(
-        "main/home_trainee.html", upcoming=upcoming, recent=recent, enrollments=enrollments
+        "main/home_trainee.html",
+        upcoming=upcoming,
+        recent=recent,
+        enrollments=enrollments,
+        next_countdown=next_countdown,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cadre.auth.permissions import get_cohort_or_404
@@ -78,7 +78,6 @@ def index(cohort_id: int):
         total_hours=sum((s.credit_hours for s in active), start=0),
         balance=balance,
         goal_form=GoalForm(formdata=None),
-        timetable_links="timetable.week" in current_app.view_functions,
         clock=clock,
     )
 
