@@ -147,22 +147,23 @@ def test_subscription_page_shows_webcal_and_https_links_with_phone_instructions(
     path = feed_path_of(client, p.trainee)
     page = client.get("/my/calendar").get_data(as_text=True)
 
-    assert f"webcal://localhost{path}" in page
-    assert f"http://localhost{path}" in page
+    # The configured public address (TestConfig.PUBLIC_URL), never the request's Host.
+    assert f"webcal://cadre.example.gov.cn{path}" in page
+    assert f"https://cadre.example.gov.cn{path}" in page
+    assert "localhost" not in page
     assert "设置”→“日历”→“账户”" in page
     assert "通过网址添加" in page
 
 
-def test_public_url_setting_builds_the_subscription_address(app, client):
+def test_without_a_public_address_the_subscription_page_says_so_instead_of_trusting_the_host(
+    app, client, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "")
     p = programme()
-    app.config["CADRE_PUBLIC_URL"] = "https://cadre.example.gov.cn/"
-    try:
-        login(client, p.trainee.username)
-        page = client.get("/my/calendar").get_data(as_text=True)
-    finally:
-        app.config.pop("CADRE_PUBLIC_URL")
-    assert "https://cadre.example.gov.cn/calendar/" in page
-    assert "webcal://cadre.example.gov.cn/calendar/" in page
+    login(client, p.trainee.username)
+    page = client.get("/my/calendar").get_data(as_text=True)
+    assert "CADRE_PUBLIC_URL" in page
+    assert "webcal://" not in page and "/calendar/" not in page
 
 
 def test_trainee_in_two_cohorts_gets_both_in_one_feed(app, client):

@@ -43,6 +43,6 @@ def test_roster_and_accounts_page_list_groups_in_the_same_order(client, app):
     positions = [accounts_html.index(f">{name}</a>") for name in ("丁", "丙", "甲", "乙")]
     assert positions == sorted(positions)
 
-    from cadre.cohorts.services import roster
+    from cadre.cohorts.summaries import roster
 
     assert [e.trainee.name for e in roster(cohort)] == ["丁", "丙", "甲", "乙"]

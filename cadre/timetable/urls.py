@@ -1,23 +1,17 @@
-"""Absolute URLs for calendar subscriptions: the one place that knows the public address.
+"""Subscription URLs for calendar feeds, from the configured public address (cadre/urls.py).
 
 A subscription URL is pasted into a phone's calendar, which fetches it from outside:
-it must be the address the public reaches, not whatever Host header this request had.
-CADRE_PUBLIC_URL (e.g. https://cadre.example.gov.cn) sets it; without it, the request's.
-(When a shared public-URL helper lands in cadre/urls.py, swap this body for it.)
+it must be the address the public reaches, never the Host header of this request.
+Without CADRE_PUBLIC_URL there is no URL, and the page says why.
 """
 
 from __future__ import annotations
 
-import os
-
-from flask import current_app, url_for
+from cadre.urls import public_url_for
 
 
-def public_url(endpoint: str, **values) -> str:
-    base = current_app.config.get("CADRE_PUBLIC_URL") or os.environ.get("CADRE_PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+def public_url(endpoint: str, **values) -> str | None:
+    return public_url_for(endpoint, **values)
 
 
 def webcal(url: str) -> str:

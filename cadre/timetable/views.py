@@ -19,6 +19,7 @@ from cadre.services import ServiceError, writing
 from cadre.timetable import copying, display, feeds, printing, queries
 from cadre.timetable.forms import CopyCohortForm, FeedActionForm
 from cadre.timetable.urls import public_url, webcal
+from cadre.urls import public_url_missing_message
 
 bp = Blueprint("timetable", __name__)
 
@@ -96,7 +97,9 @@ def week(cohort_id: int):
     context["list_view"] = list_view
     if manages:
         feed = feeds.live_feed(cohort_id=cohort.id)
+        context["feed"] = feed
         context["feed_url"] = public_url("timetable.feed", token=feeds.token_for(feed)) if feed else None
+        context["public_url_missing"] = public_url_missing_message()
         context["feed_form"] = FeedActionForm()
         if request.args.get("check"):
             all_sessions = sessions if list_view else queries.cohort_sessions(cohort.id)
@@ -255,7 +258,12 @@ def feed_settings():
             feed = feeds.ensure_trainee_feed(trainee_id)
     url = public_url("timetable.feed", token=feeds.token_for(feed)) if feed else None
     return render_template(
-        "timetable/feed_settings.html", feed=feed, url=url, webcal_url=webcal(url) if url else None, form=form
+        "timetable/feed_settings.html",
+        feed=feed,
+        url=url,
+        webcal_url=webcal(url) if url else None,
+        public_url_missing=public_url_missing_message(),
+        form=form,
     )
 
 
