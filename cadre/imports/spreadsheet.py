@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import logging
+import posixpath
 import re
 import warnings
 import zipfile
@@ -25,6 +26,16 @@ EXCEL_MAX_ROW = 1_048_576
 MAX_COLUMNS = 64
 # Rows read to find the header row.
 HEADER_SCAN_ROWS = 10
+# Sheet rows looked at while searching a sheet for the header row.
+HEADER_SCAN_MAX_ROW = 200
+# Work bounds for a workbook, checked before openpyxl parses it. Office rosters have one
+# to three sheets; 200 sheets with one cell each on row 1,048,576 held a worker for ten
+# minutes (openpyxl walks every empty row up to the last one).
+MAX_SHEETS = 20
+# A sheet may span the import's row limit plus this many rows (title, blank and note rows).
+EXTRA_SHEET_ROWS = 100
+# The widest range a sheet may claim; no roster comes near it (only MAX_COLUMNS are read).
+MAX_SHEET_COLUMNS = 256
 # Defences against an .xlsx that explodes when unpacked: bounds on the declared
 # sizes of its parts (Python's zipfile never inflates a part beyond its declared size).
 MAX_ZIP_ENTRIES = 1000
@@ -127,8 +138,138 @@ def check_zip(data: bytes) -> None:
             raise FileRefused("not_spreadsheet")
 
 
+def sheet_row_limit(limits: Limits) -> int:
+    """The last sheet row an import reads (rows beyond it are refused, never silently left out)."""
+    return limits.max_rows + EXTRA_SHEET_ROWS
+
+
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+
+
+def _cell_position(ref: str) -> tuple[int, int] | None:
+    """(row, column) of "B12" / "$B$12"; None when it is no cell reference."""
+    match = _CELL_REF.match(ref.strip())
+    if not match:
+        return None
+    column = 0
+    for letter in match.group(1).upper():
+        column = column * 26 + ord(letter) - 64
+    return int(match.group(2)), column
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+_WORKSHEET_REL = "/worksheet"
+
+
+def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str | None]]:
+    """(name, part path) of every sheet the workbook lists; refused beyond MAX_SHEETS."""
+    from defusedxml.ElementTree import iterparse
+
+    sheets: list[tuple[str, str | None]] = []
+    ids: list[str | None] = []
+    with archive.open("xl/workbook.xml") as f:
+        for _event, elem in iterparse(f, events=("end",)):
+            if _local(elem.tag) != "sheet":
+                continue
+            sheets.append((elem.get("name") or "", None))
+            ids.append(next((v for k, v in elem.attrib.items() if _local(k) == "id"), None))
+            if len(sheets) > MAX_SHEETS:
+                raise FileRefused("too_many_sheets", max=MAX_SHEETS)
+    targets: dict[str, str] = {}
+    if "xl/_rels/workbook.xml.rels" in archive.namelist():
+        with archive.open("xl/_rels/workbook.xml.rels") as f:
+            for _event, elem in iterparse(f, events=("end",)):
+                if _local(elem.tag) == "Relationship" and (elem.get("Type") or "").endswith(_WORKSHEET_REL):
+                    target = elem.get("Target") or ""
+                    path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+                    targets[elem.get("Id") or ""] = posixpath.normpath(path)
+    return [(name, targets.get(rel or "")) for (name, _none), rel in zip(sheets, ids, strict=True)]
+
+
+def _scan_sheet(archive: zipfile.ZipFile, name: str, path: str, row_limit: int) -> None:
+    """Refuse a sheet that claims or holds more than the import reads, reading only its XML.
+
+    The <dimension> is what Excel says the used range is; other programs leave it out or
+    write it wrong, so the rows and cells themselves are checked too: a cell with a value
+    beyond the row limit, or more cells than row_limit × MAX_COLUMNS, refuses the file.
+    Formatted empty cells beyond the limit are allowed (and never read).
+    """
+    from defusedxml.ElementTree import iterparse
+
+    def refuse(rows: int, columns: int) -> FileRefused:
+        return FileRefused(
+            "sheet_too_big",
+            sheet=name,
+            rows=rows,
+            columns=columns,
+            max=row_limit,
+            max_columns=MAX_SHEET_COLUMNS,
+        )
+
+    max_cells = row_limit * MAX_COLUMNS
+    cells = 0
+    row_no = 0
+    widest = 0
+    with archive.open(path) as f:
+        for event, elem in iterparse(f, events=("start", "end")):
+            tag = _local(elem.tag)
+            if event == "start":
+                if tag == "row":
+                    r = elem.get("r")
+                    row_no = int(r) if r and r.isdigit() else row_no + 1
+                elif tag == "dimension":
+                    last = (elem.get("ref") or "").split(":")[-1]
+                    position = _cell_position(last) if last else None
+                    if position and (position[0] > row_limit or position[1] > MAX_SHEET_COLUMNS):
+                        raise refuse(*position)
+                continue
+            if tag == "c":
+                cells += 1
+                position = _cell_position(elem.get("r") or "")
+                cell_row = position[0] if position else row_no
+                if position:
+                    widest = max(widest, position[1])
+                if cell_row > row_limit and len(elem):
+                    raise refuse(cell_row, widest)
+                if cells > max_cells:
+                    raise refuse(cell_row, widest)
+                elem.clear()
+            elif tag == "row":
+                elem.clear()
+            elif tag == "sheetData":
+                return
+
+
+def check_workbook(data: bytes, limits: Limits) -> None:
+    """Bound the work of reading a workbook before openpyxl parses any of it.
+
+    Too many sheets, or a sheet whose range goes beyond the row limit, is refused.
+    """
+    from defusedxml import DefusedXmlException
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            row_limit = sheet_row_limit(limits)
+            for name, path in _workbook_sheets(archive):
+                if path is not None and path in names:
+                    _scan_sheet(archive, name, path, row_limit)
+    except FileRefused:
+        raise
+    except DefusedXmlException as err:
+        log.info("refused an .xlsx with unsafe XML: %r", err)
+        raise FileRefused("unsafe_xml") from err
+    except Exception as err:  # a damaged part: bad XML, CRC error, missing workbook
+        log.info("could not read an .xlsx: %r", err)
+        raise FileRefused("damaged") from err
+
+
 def _read_xlsx(data: bytes, limits: Limits, accept_header) -> Table:
     check_zip(data)
+    check_workbook(data, limits)
     import openpyxl
     from defusedxml import DefusedXmlException
 
@@ -176,7 +317,8 @@ def _read_workbook(workbook, limits: Limits, accept_header) -> Table:
     chosen = sheets[0]
     if accept_header is not None and len(sheets) > 1:
         for sheet in sheets:
-            if accept_header(_sheet_rows(sheet, limits, stop_after=HEADER_SCAN_ROWS)):
+            first_rows = _sheet_rows(sheet, limits, stop_after=HEADER_SCAN_ROWS, max_row=HEADER_SCAN_MAX_ROW)
+            if accept_header(first_rows):
                 chosen = sheet
                 break
     rows = _sheet_rows(chosen, limits)
@@ -185,13 +327,16 @@ def _read_workbook(workbook, limits: Limits, accept_header) -> Table:
     return Table("xlsx", rows, sheet_name=chosen.title)
 
 
-def _sheet_rows(sheet, limits: Limits, stop_after: int | None = None) -> list[Row]:
-    # Dimensions written by other programs can be wrong (and cut columns off), or huge.
+def _sheet_rows(
+    sheet, limits: Limits, stop_after: int | None = None, max_row: int | None = None
+) -> list[Row]:
+    # Dimensions written by other programs can be wrong (and cut columns off), or huge;
+    # check_workbook has refused values beyond the row limit, so stop there whatever they say.
     sheet.reset_dimensions()
+    last_row = min(max_row or EXCEL_MAX_ROW, sheet_row_limit(limits))
     rows: list[Row] = []
-    for row_no, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-        if row_no > EXCEL_MAX_ROW:
-            raise FileRefused("too_many_rows", max=limits.max_rows)
+    cells_by_row = sheet.iter_rows(max_row=last_row, max_col=MAX_COLUMNS, values_only=True)
+    for row_no, cells in enumerate(cells_by_row, start=1):
         if not any(_filled(c) for c in cells):
             continue
         rows.append((row_no, tuple(cells)))
