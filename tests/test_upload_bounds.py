@@ -126,6 +126,38 @@ def test_a_value_beyond_the_row_limit_is_refused_whatever_the_dimension_says(dim
     assert (err.code, err.params["rows"]) == ("sheet_too_big", LAST_EXCEL_ROW)
 
 
+def test_a_small_file_of_rows_thousands_of_cells_wide_is_refused_at_once():
+    """4 MB of cells once unpacked, 13 KB uploaded: openpyxl would parse every cell."""
+    data = rosters.zip_bomb_xlsx(uncompressed_mb=4)
+    started = time.perf_counter()
+    err = refusal(data)
+    assert time.perf_counter() - started < 1.0
+    assert (err.code, err.params["columns"]) == ("sheet_too_big", 257)
+
+
+def test_a_sheet_with_more_cells_than_the_row_limit_allows_is_refused():
+    limits = Limits(max_bytes=LIMITS.max_bytes, max_rows=100)
+    rows = [[f"{r}-{c}" for c in range(20)] for r in range(100)]  # 2,000 cells > 100 × 16
+    err = refusal(rosters.xlsx_bytes(rows), limits)
+    assert (err.code, err.params) == ("too_many_cells", {"sheet": "Sheet1", "max": 1600})
+
+
+def test_shared_strings_out_of_all_proportion_are_refused():
+    limits = Limits(max_bytes=LIMITS.max_bytes, max_rows=10)
+    strings = b"".join(b"<si><t>%d</t></si>" % i for i in range(1000))
+    part = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1000">'
+        + strings
+        + b"</sst>"
+    )
+    out = io.BytesIO(rosters.xlsx_bytes([["姓名"], ["王芳"]]))
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", part)
+    data = out.getvalue()
+    err = refusal(data, limits)
+    assert (err.code, err.params) == ("too_complex", {"part": "xl/sharedStrings.xml"})
+
+
 def test_reading_stops_at_the_row_limit_past_a_formatted_empty_cell_on_the_last_row():
     """Without the bound openpyxl walks a million empty rows (about 2.4 s a sheet)."""
     data = rewrite_sheet(roster_with_far_cell(styled_only=True), set_dimension(None))

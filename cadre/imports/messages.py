@@ -34,8 +34,8 @@ def field_label(name: str) -> str:
 
 
 def _sheet_name(raw) -> str:
-    """A sheet name from the file, as the message shows it (Excel allows 31 characters)."""
-    return (clean_text(str(raw or "")) or "")[:31]
+    """A name from the file, as the message shows it (Excel allows 31 characters for a sheet)."""
+    return (clean_text(str(raw or "")) or "")[:40]
 
 
 def file_error_message(code: str, params: dict) -> str:
@@ -66,6 +66,16 @@ def file_error_message(code: str, params: dict) -> str:
             "工作簿中的工作表超过 %(max)s 个，不像是一份学员名单。"
             "请把名单复制到一个新的工作簿，或另存为 CSV 后再上传。",
             max=p.get("max"),
+        ),
+        "too_many_cells": lambda: _(
+            "工作表“%(sheet)s”的单元格太多（超过 %(max)s 个），无法导入。"
+            "请删除与名单无关的行、列和格式，或分成几个文件导入。",
+            sheet=_sheet_name(p.get("sheet")),
+            max=p.get("max"),
+        ),
+        "too_complex": lambda: _(
+            "文件的结构异常复杂（%(part)s），已拒绝读取。请用 Excel 打开后另存为新的 .xlsx 文件再上传。",
+            part=_sheet_name(p.get("part")),
         ),
         "sheet_too_big": lambda: _(
             "工作表“%(sheet)s”的范围太大（到第 %(rows)s 行、第 %(columns)s 列），"

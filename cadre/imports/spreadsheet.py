@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from xml.parsers import expat
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ MAX_SHEETS = 20
 EXTRA_SHEET_ROWS = 100
 # The widest range a sheet may claim; no roster comes near it (only MAX_COLUMNS are read).
 MAX_SHEET_COLUMNS = 256
+# Cells a sheet may hold per row of the row limit (a roster has about 15 columns);
+# openpyxl parses every cell, also those beyond MAX_COLUMNS.
+CELLS_PER_ROW = 16
+# XML elements another part (shared strings, styles) may have per cell allowed.
+ELEMENTS_PER_CELL = 4
 # Defences against an .xlsx that explodes when unpacked: bounds on the declared
 # sizes of its parts (Python's zipfile never inflates a part beyond its declared size).
 MAX_ZIP_ENTRIES = 1000
@@ -143,6 +149,11 @@ def sheet_row_limit(limits: Limits) -> int:
     return limits.max_rows + EXTRA_SHEET_ROWS
 
 
+def cell_limit(limits: Limits) -> int:
+    """The most cells a sheet may hold; openpyxl parses every one (~15 µs each)."""
+    return limits.max_rows * CELLS_PER_ROW
+
+
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
@@ -161,45 +172,67 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-_WORKSHEET_REL = "/worksheet"
+def _expat_scan(stream, start) -> None:
+    """Feed an XML part to expat with our handlers; no DTD, no entities (OOXML has none).
+
+    expat calls back only on opening tags (no tree is built), about 1 µs each here: a
+    bounded look at a part costs a few percent of what openpyxl spends parsing it.
+    """
+
+    def unsafe(*_args):
+        raise FileRefused("unsafe_xml")
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = unsafe
+    parser.EntityDeclHandler = unsafe
+    parser.ExternalEntityRefHandler = unsafe
+    parser.StartElementHandler = start
+    while chunk := stream.read(256 * 1024):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
 
 
 def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str | None]]:
     """(name, part path) of every sheet the workbook lists; refused beyond MAX_SHEETS."""
-    from defusedxml.ElementTree import iterparse
-
     sheets: list[tuple[str, str | None]] = []
-    ids: list[str | None] = []
+
+    def on_sheet(tag, attrs):
+        if _local(tag) != "sheet":
+            return
+        rel = next((v for k, v in attrs.items() if _local(k) == "id"), None)
+        sheets.append((attrs.get("name") or "", rel))
+        if len(sheets) > MAX_SHEETS:
+            raise FileRefused("too_many_sheets", max=MAX_SHEETS)
+
     with archive.open("xl/workbook.xml") as f:
-        for _event, elem in iterparse(f, events=("end",)):
-            if _local(elem.tag) != "sheet":
-                continue
-            sheets.append((elem.get("name") or "", None))
-            ids.append(next((v for k, v in elem.attrib.items() if _local(k) == "id"), None))
-            if len(sheets) > MAX_SHEETS:
-                raise FileRefused("too_many_sheets", max=MAX_SHEETS)
+        _expat_scan(f, on_sheet)
+
     targets: dict[str, str] = {}
+
+    def on_relationship(tag, attrs):
+        if _local(tag) == "Relationship" and (attrs.get("Type") or "").endswith("/worksheet"):
+            target = attrs.get("Target") or ""
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            targets[attrs.get("Id") or ""] = posixpath.normpath(path)
+
     if "xl/_rels/workbook.xml.rels" in archive.namelist():
         with archive.open("xl/_rels/workbook.xml.rels") as f:
-            for _event, elem in iterparse(f, events=("end",)):
-                if _local(elem.tag) == "Relationship" and (elem.get("Type") or "").endswith(_WORKSHEET_REL):
-                    target = elem.get("Target") or ""
-                    path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-                    targets[elem.get("Id") or ""] = posixpath.normpath(path)
-    return [(name, targets.get(rel or "")) for (name, _none), rel in zip(sheets, ids, strict=True)]
+            _expat_scan(f, on_relationship)
+    return [(name, targets.get(rel or "")) for name, rel in sheets]
 
 
-def _scan_sheet(archive: zipfile.ZipFile, name: str, path: str, row_limit: int) -> None:
-    """Refuse a sheet that claims or holds more than the import reads, reading only its XML.
+def _scan_sheet(archive: zipfile.ZipFile, name: str, path: str, limits: Limits) -> None:
+    """Refuse a sheet that claims or holds more than the import reads, from its XML alone.
 
     The <dimension> is what Excel says the used range is; other programs leave it out or
-    write it wrong, so the rows and cells themselves are checked too: a cell with a value
-    beyond the row limit, or more cells than row_limit × MAX_COLUMNS, refuses the file.
-    Formatted empty cells beyond the limit are allowed (and never read).
+    write it wrong, so the cells themselves are checked too: a cell with a value beyond
+    the row limit, any cell beyond MAX_SHEET_COLUMNS, or more cells than cell_limit(),
+    refuses the file. Formatted empty cells below the row limit are allowed (and never read).
     """
-    from defusedxml.ElementTree import iterparse
+    row_limit = sheet_row_limit(limits)
+    max_cells = cell_limit(limits)
 
-    def refuse(rows: int, columns: int) -> FileRefused:
+    def too_far(rows: int, columns: int) -> FileRefused:
         return FileRefused(
             "sheet_too_big",
             sheet=name,
@@ -209,60 +242,79 @@ def _scan_sheet(archive: zipfile.ZipFile, name: str, path: str, row_limit: int) 
             max_columns=MAX_SHEET_COLUMNS,
         )
 
-    max_cells = row_limit * MAX_COLUMNS
-    cells = 0
-    row_no = 0
-    widest = 0
+    max_elements = max_cells * ELEMENTS_PER_CELL
+    row = cells = elements = 0
+    # The cell just opened (its row until its first child; its column until the next cell).
+    pending_row = pending_column = 0
+
+    def start(tag, attrs):
+        nonlocal row, cells, elements, pending_row, pending_column
+        elements += 1
+        if elements > max_elements:
+            raise FileRefused("too_many_cells", sheet=name, max=max_cells)
+        local = tag[tag.rfind("}") + 1 :]
+        if local == "c":
+            cells += 1
+            if cells > max_cells:
+                raise FileRefused("too_many_cells", sheet=name, max=max_cells)
+            position = _cell_position(attrs.get("r") or "")
+            pending_row, pending_column = position or (row, pending_column + 1)
+            if pending_column > MAX_SHEET_COLUMNS:
+                raise too_far(pending_row, pending_column)
+            return
+        # The first child of a cell (<f>, <v> or <is>) means it holds something.
+        if pending_row > row_limit and local in ("v", "is", "f"):
+            raise too_far(pending_row, pending_column)
+        pending_row = 0
+        if local == "row":
+            r = attrs.get("r") or ""
+            row = int(r) if r.isdigit() else row + 1
+            pending_column = 0
+        elif local == "dimension":
+            last = (attrs.get("ref") or "").split(":")[-1]
+            position = _cell_position(last) if last else None
+            if position and (position[0] > row_limit or position[1] > MAX_SHEET_COLUMNS):
+                raise too_far(*position)
+
     with archive.open(path) as f:
-        for event, elem in iterparse(f, events=("start", "end")):
-            tag = _local(elem.tag)
-            if event == "start":
-                if tag == "row":
-                    r = elem.get("r")
-                    row_no = int(r) if r and r.isdigit() else row_no + 1
-                elif tag == "dimension":
-                    last = (elem.get("ref") or "").split(":")[-1]
-                    position = _cell_position(last) if last else None
-                    if position and (position[0] > row_limit or position[1] > MAX_SHEET_COLUMNS):
-                        raise refuse(*position)
-                continue
-            if tag == "c":
-                cells += 1
-                position = _cell_position(elem.get("r") or "")
-                cell_row = position[0] if position else row_no
-                if position:
-                    widest = max(widest, position[1])
-                if cell_row > row_limit and len(elem):
-                    raise refuse(cell_row, widest)
-                if cells > max_cells:
-                    raise refuse(cell_row, widest)
-                elem.clear()
-            elif tag == "row":
-                elem.clear()
-            elif tag == "sheetData":
-                return
+        _expat_scan(f, start)
+
+
+def _scan_other_part(archive: zipfile.ZipFile, path: str, limits: Limits) -> None:
+    """Shared strings, styles, document properties: openpyxl parses them in full; bound their size."""
+    budget = cell_limit(limits) * ELEMENTS_PER_CELL
+    count = 0
+
+    def start(_tag, _attrs):
+        nonlocal count
+        count += 1
+        if count > budget:
+            raise FileRefused("too_complex", part=path)
+
+    with archive.open(path) as f:
+        _expat_scan(f, start)
 
 
 def check_workbook(data: bytes, limits: Limits) -> None:
     """Bound the work of reading a workbook before openpyxl parses any of it.
 
-    Too many sheets, or a sheet whose range goes beyond the row limit, is refused.
+    Too many sheets, a sheet whose range goes beyond the row limit or with too many
+    cells, or another part with an absurd number of elements, is refused.
     """
-    from defusedxml import DefusedXmlException
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            row_limit = sheet_row_limit(limits)
+            sheet_parts = set()
             for name, path in _workbook_sheets(archive):
                 if path is not None and path in names:
-                    _scan_sheet(archive, name, path, row_limit)
+                    sheet_parts.add(path)
+                    _scan_sheet(archive, name, path, limits)
+            for path in sorted(names - sheet_parts):
+                if path.endswith((".xml", ".rels")) and not path.startswith("xl/worksheets/"):
+                    _scan_other_part(archive, path, limits)
     except FileRefused:
         raise
-    except DefusedXmlException as err:
-        log.info("refused an .xlsx with unsafe XML: %r", err)
-        raise FileRefused("unsafe_xml") from err
-    except Exception as err:  # a damaged part: bad XML, CRC error, missing workbook
+    except Exception as err:  # a damaged part: bad XML, CRC error
         log.info("could not read an .xlsx: %r", err)
         raise FileRefused("damaged") from err
 
