@@ -1,10 +1,12 @@
 """The base class of every form: Flask-WTF's FlaskForm plus the one text-cleaning rule.
 
-Each text field (StringField and its kinds, TextAreaField, HiddenField; SelectField
-values) gets ``cadre.rules.text`` as its first filter, so what validators, views
+Each text field (StringField and its kinds, TextAreaField; SelectField values) gets
+``cadre.rules.text`` as its first filter, so what validators, views
 and services see is already clean: a name of only zero-width spaces is empty
 (and "required" says so), a gender of only spaces is the "no answer" choice, no
-control character reaches the database. Passwords are left exactly as typed.
+control character reaches the database. Passwords are left exactly as typed, and
+hidden fields too: they carry values the app wrote (tokens, ids, a language code),
+which their validators check as they are; a tampered one is refused, not repaired.
 
 Forms modules import it as ``from cadre.forms import CadreForm as FlaskForm``.
 """
@@ -12,7 +14,7 @@ Forms modules import it as ``from cadre.forms import CadreForm as FlaskForm``.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 
 from cadre.rules.text import clean_value
 
@@ -29,7 +31,7 @@ def _clean_lines(value):
 
 def text_filter(field_class: type):
     """The cleaning filter for a field class, or None for fields whose data is not free text."""
-    if issubclass(field_class, PasswordField):
+    if issubclass(field_class, PasswordField | HiddenField):
         return None
     if issubclass(field_class, TextAreaField):
         return _clean_lines

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from sqlalchemy import String, Text, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 
 from cadre.extensions import db
 from cadre.forms import CadreForm
@@ -118,7 +118,9 @@ def test_every_text_field_of_every_form_is_cleaned_before_validation(app, hostil
             form = cls(formdata=data)
             form.validate()  # must not raise, whatever the field
             for field in form:
-                if isinstance(field, PasswordField) or not isinstance(field, StringField | SelectField):
+                if isinstance(field, PasswordField | HiddenField):
+                    continue
+                if not isinstance(field, StringField | SelectField):
                     continue
                 if isinstance(field.data, str):
                     checked += 1
@@ -502,3 +504,41 @@ def assert_roster_exports(client, cohort):
     response = client.get(f"/cohorts/{cohort.id}/roster.xlsx")
     assert response.status_code == 200
     return load_workbook(io.BytesIO(response.data)).active
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_create_admin_cleans_its_text_options(app, runner):
+    result = runner.invoke(
+        args=[
+            "cadre",
+            "create-admin",
+            "--username",
+            " boss\x01\u200b ",
+            "--name",
+            "\u202e老板\x7f",
+            "--password",
+            "long-enough-1",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "boss"))
+    assert user is not None and user.display_name == "老板"
+
+
+def test_create_admin_refuses_an_invisible_username(app, runner):
+    result = runner.invoke(
+        args=["cadre", "create-admin", "--username", "\u200b\u200b", "--password", "long-enough-1"]
+    )
+    assert result.exit_code != 0
+    assert "username must not be empty" in result.output
+    assert db.session.scalar(select(User)) is None
+
+
+def test_the_cli_import_cleans_the_file_name_it_records(app, runner, world, tmp_path):
+    path = tmp_path / "名单\u202excsl.csv"
+    path.write_bytes(rosters.csv_bytes([["姓名", "联系电话"], ["赵六", "13900000077"]]))
+    result = runner.invoke(args=["cadre", "import-trainees", world["cohort"].code, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "文件：名单xcsl.csv" in result.output

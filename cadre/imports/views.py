@@ -12,6 +12,7 @@ from cadre.cohorts.services import roster
 from cadre.extensions import db
 from cadre.imports import services, uploads, workbooks
 from cadre.imports.forms import CommitForm, UploadForm
+from cadre.rules.text import clean_text
 
 bp = Blueprint("imports", __name__)
 
@@ -20,7 +21,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def _display_filename(raw: str | None) -> str:
     """The uploaded file's own name, for the page and the audit log only (never a path)."""
-    name = os.path.basename((raw or "").replace("\\", "/")).strip()
+    name = clean_text(os.path.basename((raw or "").replace("\\", "/")))
     return name[:255] or _("未命名文件")
 
 
