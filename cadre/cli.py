@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from cadre.extensions import db
+from cadre.rules.text import clean_text
 from cadre.services import cli_writing
 
 cadre_cli = AppGroup("cadre", help="Cadre administration commands.")
@@ -25,7 +26,8 @@ cadre_cli = AppGroup("cadre", help="Cadre administration commands.")
 )
 def create_admin(username: str, display_name: str | None, password: str) -> None:
     """Create an admin account, or reset an existing admin's password."""
-    username = username.strip()
+    username = clean_text(username) or ""
+    display_name = clean_text(display_name) or None
     if not username:
         raise click.BadParameter("username must not be empty", param_hint="--username")
     if len(password) < 8:

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from cadre.forms import CadreForm as FlaskForm
 from cadre.labels import label_for
 from cadre.models import ClassRole
 from cadre.rules import cohort_rules as rules

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
+from cadre.forms import CadreForm as FlaskForm
 from cadre.imports.uploads import EXTENSIONS, TOKEN_RE
 
 _HEX64 = r"^[0-9a-f]{64}$"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from cadre.rules.text import clean_text
 from cadre.rules.trainee_fields import FieldError
 from cadre.trainees.field_messages import field_error_message
 
@@ -32,6 +33,11 @@ def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
 
 
+def _sheet_name(raw) -> str:
+    """A name from the file, as the message shows it (Excel allows 31 characters for a sheet)."""
+    return (clean_text(str(raw or "")) or "")[:40]
+
+
 def file_error_message(code: str, params: dict) -> str:
     """Why a whole file is refused."""
     p = params
@@ -55,6 +61,31 @@ def file_error_message(code: str, params: dict) -> str:
         ),
         "too_many_rows": lambda: _(
             "文件行数超过上限（最多 %(max)s 行），请分成几个文件导入。", max=p.get("max")
+        ),
+        "too_many_sheets": lambda: _(
+            "工作簿中的工作表超过 %(max)s 个，不像是一份学员名单。"
+            "请把名单复制到一个新的工作簿，或另存为 CSV 后再上传。",
+            max=p.get("max"),
+        ),
+        "too_many_cells": lambda: _(
+            "工作表“%(sheet)s”的单元格太多（超过 %(max)s 个），无法导入。"
+            "请删除与名单无关的行、列和格式，或分成几个文件导入。",
+            sheet=_sheet_name(p.get("sheet")),
+            max=p.get("max"),
+        ),
+        "too_complex": lambda: _(
+            "文件的结构异常复杂（%(part)s），已拒绝读取。请用 Excel 打开后另存为新的 .xlsx 文件再上传。",
+            part=_sheet_name(p.get("part")),
+        ),
+        "sheet_too_big": lambda: _(
+            "工作表“%(sheet)s”的范围太大（到第 %(rows)s 行、第 %(columns)s 列），"
+            "超过导入的上限（%(max)s 行、%(max_columns)s 列）。"
+            "如果下方或右侧并没有内容，请删除多余的空行和空列，保存后再上传；否则请分成几个文件导入。",
+            sheet=_sheet_name(p.get("sheet")),
+            rows=p.get("rows"),
+            columns=p.get("columns"),
+            max=p.get("max"),
+            max_columns=p.get("max_columns"),
         ),
         "unknown_encoding": lambda: _(
             "无法识别 CSV 文件的文字编码。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再上传。"

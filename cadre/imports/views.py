@@ -13,6 +13,7 @@ from cadre.cohorts.summaries import roster
 from cadre.extensions import db
 from cadre.imports import services, uploads, workbooks
 from cadre.imports.forms import CommitForm, UploadForm
+from cadre.rules.text import clean_text
 from cadre.services import ServiceError, writing
 
 bp = Blueprint("imports", __name__)
@@ -22,7 +23,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def _display_filename(raw: str | None) -> str:
     """The uploaded file's own name, for the page and the audit log only (never a path)."""
-    name = os.path.basename((raw or "").replace("\\", "/")).strip()
+    name = clean_text(os.path.basename((raw or "").replace("\\", "/")))
     return name[:255] or _("未命名文件")
 
 

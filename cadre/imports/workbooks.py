@@ -4,6 +4,9 @@ Headers are the Chinese column names the import recognises, whatever the
 interface language: the roster is an office document and must re-import
 unchanged. Every text cell is stored as text, and text that Excel would take
 for a formula (= + - @) is prefixed with an apostrophe; the import removes it.
+Text goes through the one cleaning rule on the way out as well: a value stored
+before the rule existed (a control character openpyxl refuses, a bidi override)
+must not make the export fail.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cadre.models import ClassRole, Enrollment, EnrollmentStatus, Gender
 from cadre.rules.roster_import import FIELDS, neutralize_formula
+from cadre.rules.text import clean_multiline, clean_text
 from cadre.rules.trainee_fields import format_birth
 
 # (field, header, width)
@@ -57,18 +61,19 @@ TEXT = "@"
 
 
 def _text_cell(ws: Worksheet, row: int, column: int, value: str | None):
-    """A cell that holds text, never a formula."""
+    """A cell that holds text, never a formula, and nothing openpyxl would refuse."""
     cell = ws.cell(row=row, column=column)
-    if value is None or value == "":
+    text = clean_multiline(str(value)) if value is not None else ""
+    if not text:
         return cell
-    cell.value = neutralize_formula(str(value))
+    cell.value = neutralize_formula(text)
     cell.data_type = "s"
     cell.number_format = TEXT
     return cell
 
 
 def _sheet_layout(ws: Worksheet, title: str, columns: Sequence[tuple[str, str, int]]) -> None:
-    ws.cell(row=1, column=1, value=neutralize_formula(title)).font = TITLE_FONT
+    ws.cell(row=1, column=1, value=neutralize_formula(clean_text(title))).font = TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.row_dimensions[1].height = 24
     for index, (_field, header, width) in enumerate(columns, start=1):

@@ -1,5 +1,6 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
+
+from cadre.forms import CadreForm as FlaskForm
 
 
 class LanguageForm(FlaskForm):

@@ -16,6 +16,7 @@ from typing import Any
 
 from cadre.enums import ClassRole, EnrollmentStatus
 from cadre.rules import trainee_fields as rules
+from cadre.rules.text import clean_value
 from cadre.rules.trainee_fields import FieldError
 
 # Columns the import understands, in the order the export and the template write them.
@@ -165,7 +166,7 @@ def read_header(row_no: int, cells: Sequence[Any]) -> HeaderRow:
     ignored: list[str] = []
     repeated: list[str] = []
     for index, cell in enumerate(cells):
-        text = rules.clean_text(cell) if cell is not None else None
+        text = rules.clean_text(clean_value(cell)) if cell is not None else None
         if not text:
             continue
         name = field_for_header(text)
@@ -351,7 +352,8 @@ def parse_row(row_no: int, cells: Sequence[Any], header: HeaderRow, today: date)
     raw_cells: dict[str, Any] = {}
     for index, name in header.columns.items():
         value = cells[index] if index < len(cells) else None
-        raw_cells[name] = strip_neutralizer(value)
+        # The one text-cleaning rule (cadre/rules/text.py), as for form fields.
+        raw_cells[name] = strip_neutralizer(clean_value(value))
     raw = {name: cell_text(value) for name, value in raw_cells.items()}
     filled = {name: text for name, text in raw.items() if text and name != "seq"}
     if not filled:

@@ -8,12 +8,10 @@ from datetime import time
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -26,8 +24,11 @@ from wtforms.widgets import TimeInput
 
 from cadre.cohorts.forms import BoundedIntegerField, LocalDateField, MultiCheckboxField, _safe_int
 from cadre.enums import SessionKind, Transport
+from cadre.forms import CadreForm as FlaskForm
+from cadre.forms import CadreSubform
 from cadre.labels import label_for
 from cadre.rules.schedule import MAX_YEAR, MIN_YEAR
+from cadre.rules.text import clean_value
 
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
@@ -89,7 +90,7 @@ class HoursField(StringField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        self.raw = unicodedata.normalize("NFKC", self.data or "").strip()
+        self.raw = unicodedata.normalize("NFKC", clean_value(self.data or ""))
         try:
             self.data = Decimal(self.raw) if self.raw else None
         except InvalidOperation:
@@ -117,7 +118,7 @@ def _text(label, max_length, message, **kw):
     return StringField(label, validators=[Optional(), Length(max=max_length, message=message)], **kw)
 
 
-class StopForm(Form):
+class StopForm(CadreSubform):
     """One stop of a site visit. A row left entirely blank is dropped."""
 
     name = _text(_l("教学点名称"), 128, _l("教学点名称最多 128 个字。"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from cadre.cohorts.forms import LocalDateField
+from cadre.forms import CadreForm as FlaskForm
 from cadre.rules import cohort_rules
 
 FEED_ACTIONS = ("regenerate", "revoke", "reminders_on", "reminders_off")

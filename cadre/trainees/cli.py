@@ -11,6 +11,8 @@ import click
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from cadre.rules.text import clean_text
+
 
 def _cohort_or_exit(code: str):
     from cadre.cohorts.summaries import cohort_by_code
@@ -48,11 +50,12 @@ def register(group) -> None:
 
         with force_locale("zh"):
             cohort = _cohort_or_exit(cohort_code)
+            filename = clean_text(file.name) or file.name  # the audit log and the output show it
             with file.open("rb") as f:
                 # Reading one byte past the limit is enough to refuse a file that is too large.
                 data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
             if dry_run:
-                plan = services.plan_import(cohort, data, file.name)
+                plan = services.plan_import(cohort, data, filename)
                 db.session.rollback()
                 result = None
             else:
@@ -62,12 +65,12 @@ def register(group) -> None:
                     # One write transaction: committed when the block ends, rolled back on any error
                     # (a plan with errors writes nothing, so its commit is empty).
                     with writing():
-                        plan, result = services.commit_import(cohort, data, file.name)
+                        plan, result = services.commit_import(cohort, data, filename)
                 except ServiceError as err:  # ImportConflict, or a collision at commit
                     raise click.ClickException(
                         _("其他人同时修改了相关学员的数据，没有导入任何内容，请重试。")
                     ) from err
-            click.echo(_("文件：%(name)s", name=file.name))
+            click.echo(_("文件：%(name)s", name=filename))
             if plan.file_error is not None:
                 click.echo(plan.file_error_message, err=True)
                 click.echo(_("没有导入任何数据。"), err=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from cadre.forms import CadreForm as FlaskForm
 from cadre.labels import label_for
 from cadre.models import Gender
 from cadre.rules import trainee_fields as rules
