@@ -107,3 +107,25 @@ def test_a_disabled_account_costs_the_same_check(client, checked_hashes):
     make_user(Role.ORGANIZER, username="gone", is_active_account=False)
     login(client, "gone", "whatever-123")
     assert checked_hashes == [STANDARD]
+
+
+def test_initial_passwords_on_login_slips_use_the_same_parameters(app, client):
+    """Issued logins and organizer resets: the accounts a timing oracle would have singled out."""
+    from tests.factories import enroll, make_cohort, make_trainee
+
+    organizer = make_user(Role.ORGANIZER, username="lin")
+    cohort = make_cohort(organizers=[organizer])
+    trainees = [make_trainee(name=f"学员{i}", phone=f"1390000010{i}") for i in range(3)]
+    for t in trainees:
+        enroll(cohort, t)
+    login(client, organizer.username)
+
+    response = client.post(f"/trainees/accounts/cohort/{cohort.id}")
+    assert response.status_code == 200
+    issued = [stored_hash(t.phone) for t in trainees]
+    assert all(h is not None and hash_parameters(h) == STANDARD for h in issued)
+    assert len(set(issued)) == 3  # each its own password and salt
+
+    client.post(f"/trainees/{trainees[0].id}/reset-password")
+    assert stored_hash(trainees[0].phone) != issued[0]
+    assert hash_parameters(stored_hash(trainees[0].phone)) == STANDARD

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,6 +31,20 @@ def random_password(length: int = 10) -> str:
 def hash_password(password: str) -> str:
     """The stored form of a password. Slow on purpose: call it before opening a write."""
     return generate_password_hash(password, method=PASSWORD_METHOD, salt_length=SALT_LENGTH)
+
+
+def new_credentials(count: int) -> list[tuple[str, str]]:
+    """`count` random passwords with their hashes, for logins handed out on paper.
+
+    Hashing is the slow part (the one cost above, ~70 ms each), so callers make these
+    before they open a write, and several hashes run at once: hashlib's scrypt works
+    outside the GIL, so threads use every core.
+    """
+    passwords = [random_password() for _ in range(count)]
+    if count <= 1:
+        return [(p, hash_password(p)) for p in passwords]
+    with ThreadPoolExecutor(max_workers=min(count, os.cpu_count() or 1)) as pool:
+        return list(zip(passwords, pool.map(hash_password, passwords), strict=True))
 
 
 def verify_password(password_hash: str, password: str) -> bool:

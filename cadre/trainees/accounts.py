@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from werkzeug.security import generate_password_hash
 
 from cadre import audit
-from cadre.auth.passwords import random_password
 from cadre.extensions import db
 from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, Trainee, User
 from cadre.pdf import render_pdf
@@ -29,10 +27,9 @@ from cadre.rules.cohort_rules import group_sort_key
 from cadre.services import NotFound, ServiceError
 from cadre.trainees.access import managed_cohort_ids, may_manage_account, shared_account_message
 
-# Initial passwords are random (10 characters from 55: ~58 bits), shown once and
-# replaced at first login, so a lighter hash than the default scrypt costs no
-# real safety and keeps 200 accounts within a couple of seconds (scrypt: ~16 s).
-INITIAL_PASSWORD_METHOD = "pbkdf2:sha256:60000"  # noqa: S105 - a hash method, not a password
+# Initial passwords are hashed like every other (cadre.auth.passwords): a cheaper hash
+# would answer a wrong password faster and so tell which accounts are still on one.
+# The hashing happens before the write (new_credentials), never while holding it.
 
 SLIPS_PER_PAGE = 8
 
@@ -147,8 +144,20 @@ def account_rows(cohort: Cohort, viewer: User) -> list[AccountRow]:
     return rows
 
 
-def create_accounts(cohort_id: int, actor: User) -> AccountsResult:
+def accounts_to_create(cohort_id: int, actor: User) -> int:
+    """How many logins create_accounts would make now (a read, to hash that many passwords first)."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound()
+    return sum(1 for row in account_rows(cohort, actor) if row.state == AccountState.TO_CREATE)
+
+
+def create_accounts(cohort_id: int, actor: User, credentials: list[tuple[str, str]]) -> AccountsResult:
     """Logins for every active trainee of the cohort who has none; flushed and audited.
+
+    `credentials` are (password, hash) pairs made beforehand (new_credentials); should
+    more trainees need a login by now than there are pairs, the rest stay to create
+    and the page shows them so.
 
     Skipped: trainees without a phone, whose phone is already someone else's
     username, or whose first cohort the actor does not manage (SHARED).
@@ -160,18 +169,22 @@ def create_accounts(cohort_id: int, actor: User) -> AccountsResult:
         raise NotFound()
     rows = account_rows(cohort, actor)
     issued: list[IssuedLogin] = []
+    available = iter(credentials)
     for row in rows:
         if row.state != AccountState.TO_CREATE:
             continue
+        pair = next(available, None)
+        if pair is None:
+            break
+        password, password_hash = pair
         t = row.trainee
-        password = random_password()
         user = User(
             username=t.phone,
             display_name=t.name,
             role=Role.TRAINEE,
             trainee_id=t.id,
             must_change_password=True,
-            password_hash=generate_password_hash(password, method=INITIAL_PASSWORD_METHOD),
+            password_hash=password_hash,
         )
         db.session.add(user)
         issued.append(
@@ -206,7 +219,9 @@ def create_accounts(cohort_id: int, actor: User) -> AccountsResult:
     return AccountsResult(issued=issued, skipped=skipped, existing=existing)
 
 
-def reset_password(trainee_id: int, cohort_id: int | None, actor: User) -> IssuedLogin | None:
+def reset_password(
+    trainee_id: int, cohort_id: int | None, actor: User, credential: tuple[str, str]
+) -> IssuedLogin | None:
     """A new random password for the trainee's login, to be changed at next login; flushed and audited.
 
     None when the trainee has no login. Refused (SharedAccountRefused) for an
@@ -221,8 +236,7 @@ def reset_password(trainee_id: int, cohort_id: int | None, actor: User) -> Issue
     if user is None:
         return None
     cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
-    password = random_password()
-    user.password_hash = generate_password_hash(password, method=INITIAL_PASSWORD_METHOD)
+    password, user.password_hash = credential
     user.must_change_password = True
     group = ""
     if cohort is not None:

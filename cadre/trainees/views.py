@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cadre.auth.passwords import new_credentials
 from cadre.auth.permissions import get_cohort_or_404, staff_required
 from cadre.errors import abort_with
 from cadre.models import AttendanceStatus, Cohort, Enrollment, Role, Trainee
@@ -229,8 +230,10 @@ def create_accounts(cohort_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
+        # The passwords are hashed first (the slow part), outside the write.
+        credentials = new_credentials(accounts.accounts_to_create(cohort_id, current_user))
         with writing(accounts.conflict_message()):
-            result = accounts.create_accounts(cohort_id, current_user)
+            result = accounts.create_accounts(cohort_id, current_user, credentials)
     except ServiceError as err:
         flash(err.message, "danger")
         return redirect(url_for("trainees.cohort_accounts", cohort_id=cohort_id))
@@ -257,8 +260,11 @@ def reset_password(trainee_id: int):
         abort_with(403, accounts.shared_account_message())
     cohort = _slip_cohort(trainee, form.cohort_id.data)
     try:
+        credential = new_credentials(1)[0]
         with writing():
-            issued = accounts.reset_password(trainee_id, cohort.id if cohort else None, current_user)
+            issued = accounts.reset_password(
+                trainee_id, cohort.id if cohort else None, current_user, credential
+            )
     except accounts.SharedAccountRefused as err:  # the person joined another cohort meanwhile
         abort_with(403, err.message)
     if issued is None:
