@@ -10,6 +10,7 @@ from cadre.models.attendance import (
 from cadre.models.audit import AuditEvent
 from cadre.models.calendar import CalendarFeed
 from cadre.models.certificate import Certificate
+from cadre.models.corrections import CorrectionRequest, HeadCount, HeadCountPhase
 from cadre.models.cohort import Cohort, CohortGoal
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
@@ -27,6 +28,9 @@ __all__ = [
     "Certificate",
     "ClassRole",
     "Cohort",
+    "CorrectionRequest",
+    "HeadCount",
+    "HeadCountPhase",
     "CohortGoal",
     "Enrollment",
     "EnrollmentStatus",
