@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cadre.attendance import corrections, leave
-from cadre.attendance.common import get_session
+from cadre.attendance.common import Forbidden, active_enrollment, get_session
 from cadre.attendance.forms import CorrectionForm, DecisionForm, LeaveForm, PlainForm
 from cadre.attendance.views import MAX_ID, bp, refuse
 from cadre.auth.permissions import can_manage_cohort, get_cohort_or_404, roles_required, staff_required
@@ -62,13 +62,13 @@ def my_requests():
     )
 
 
-@bp.route("/leave/<int:request_id>/withdraw", methods=["POST"])
+@bp.route("/leave/<int:leave_id>/withdraw", methods=["POST"])
 @trainee_required
-def leave_withdraw(request_id: int):
+def leave_withdraw(leave_id: int):
     if PlainForm().validate_on_submit():
         try:
             with writing():
-                leave.withdraw_leave(request_id, current_user.trainee_id)
+                leave.withdraw_leave(leave_id, current_user.trainee_id)
         except ServiceError as err:
             if isinstance(err, NotFound):
                 refuse(err)
@@ -83,8 +83,11 @@ def leave_withdraw(request_id: int):
 def correction_new(session_id: int):
     try:
         session = get_session(session_id)
-    except ServiceError as err:
+        active_enrollment(current_user.trainee_id, session.cohort_id)
+    except NotFound as err:
         refuse(err)
+    except ServiceError as err:
+        refuse(Forbidden(err.message))
     form = CorrectionForm()
     if form.validate_on_submit():
         try:
@@ -144,13 +147,13 @@ def _decide(kind: str, request_id: int):
     return redirect(url_for("attendance.requests", cohort_id=cohort.id))
 
 
-@bp.route("/leave/<int:request_id>/decide", methods=["POST"])
+@bp.route("/leave/<int:leave_id>/decide", methods=["POST"])
 @staff_required
-def leave_decide(request_id: int):
-    return _decide("leave", request_id)
+def leave_decide(leave_id: int):
+    return _decide("leave", leave_id)
 
 
-@bp.route("/corrections/<int:request_id>/decide", methods=["POST"])
+@bp.route("/corrections/<int:correction_id>/decide", methods=["POST"])
 @staff_required
-def correction_decide(request_id: int):
-    return _decide("correction", request_id)
+def correction_decide(correction_id: int):
+    return _decide("correction", correction_id)

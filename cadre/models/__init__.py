@@ -10,8 +10,8 @@ from cadre.models.attendance import (
 from cadre.models.audit import AuditEvent
 from cadre.models.calendar import CalendarFeed
 from cadre.models.certificate import Certificate
-from cadre.models.corrections import CorrectionRequest, HeadCount, HeadCountPhase
 from cadre.models.cohort import Cohort, CohortGoal
+from cadre.models.corrections import CorrectionRequest, HeadCount, HeadCountPhase
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
 from cadre.models.session import SessionKind, SessionSpeaker, TrainingSession, VisitStop, session_goals
