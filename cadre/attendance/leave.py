@@ -184,16 +184,17 @@ def _managed(stmt, user: User):
     )
 
 
-def pending_leave_count(user: User) -> int:
-    """Pending leave requests in the cohorts the user manages (one query), for the home page."""
+def pending_leave_by_cohort(user: User) -> dict[int, int]:
+    """Pending leave requests per cohort the user manages (one query), for the organizer's home page."""
     if user.role not in (Role.ADMIN, Role.ORGANIZER):
-        return 0
+        return {}
     stmt = (
-        select(func.count(LeaveRequest.id))
+        select(TrainingSession.cohort_id, func.count(LeaveRequest.id))
         .join(TrainingSession, TrainingSession.id == LeaveRequest.session_id)
         .where(LeaveRequest.status == LeaveStatus.PENDING)
+        .group_by(TrainingSession.cohort_id)
     )
-    return db.session.scalar(_managed(stmt, user)) or 0
+    return {cohort_id: count for cohort_id, count in db.session.execute(_managed(stmt, user))}
 
 
 def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[LeaveRequest]:
