@@ -1,4 +1,4 @@
-"""Corrections (补签): asked for a session just held, approved ones count as signed in and show 补 everywhere."""
+"""Corrections (补签): asked for a session just held; approved ones count as signed in, marked 补."""
 
 from __future__ import annotations
 

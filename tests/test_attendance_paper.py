@@ -72,7 +72,8 @@ def test_fast_entry_records_times_and_statuses_from_the_sheet(client, setup):
     p = s["people"]
     login(client, s["org"].username)
     page = client.get(f"/sessions/{s['session'].id}/paper").get_data(as_text=True)
-    assert 'name="status-%d"' % p["王一"].id in page and 'name="time-%d"' % p["王一"].id in page
+    wang = p["王一"].id
+    assert f'name="status-{wang}"' in page and f'name="time-{wang}"' in page
     response = client.post(
         f"/sessions/{s['session'].id}/paper",
         data={

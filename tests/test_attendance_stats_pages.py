@@ -1,4 +1,4 @@
-"""Statistics pages: per session, trainee, group and community, the matrix on screen and as .xlsx, bounded SQL."""
+"""Statistics pages: per session, trainee, group and community; the matrix on screen and as .xlsx."""
 
 from __future__ import annotations
 
