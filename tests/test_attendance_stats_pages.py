@@ -71,7 +71,7 @@ def test_matrix_xlsx_is_an_attachment_with_formulas_neutralised(client, org):
     assert response.headers["Content-Disposition"].startswith("attachment;")
     sheet = load_workbook(BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "姓名" and rows[0][-1] == "出勤率（%）"
+    assert rows[0][0] == "姓名" and rows[0][-1] == "出勤率（百分数）"
     assert rows[1][0] == "学员000" and rows[1][2] == "'=HYPERLINK(1)"
     assert rows[1][3] == "缺勤" and rows[1][4] == "出勤" and rows[1][5] == "未签到"
     assert rows[1][-3:] == (2.0, 6.0, 50.0)

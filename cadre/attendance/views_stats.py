@@ -45,7 +45,7 @@ def matrix_xlsx(cohort_id: int):
         "community": _("所在居民区/单位"),
         "hours_held": _("已得学时"),
         "hours_total": _("课程总学时"),
-        "rate": _("出勤率（%）"),
+        "rate": _("出勤率（百分数）"),
     }
     body = stats.matrix_xlsx(data, outcome_label, labels)
     response = make_response(body)
