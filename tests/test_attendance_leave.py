@@ -207,3 +207,37 @@ def test_approved_leave_makes_the_trainee_excused_in_the_statistics(client, setu
     page = client.get(f"/cohorts/{s['cohort'].id}/attendance").get_data(as_text=True)
     matrix = page.split('id="matrix"')[1]
     assert '<span class="att-excused">请假</span>' in matrix
+
+
+def test_timetable_helpers_show_the_latest_decision_per_session(app, setup):
+    """我的课表 (another area) calls leave_by_session and renders leave_badge."""
+    from flask import render_template_string
+
+    from cadre.attendance.leave import leave_by_session
+
+    s = setup
+    tid = s["trainee"].trainee_id
+    first, second = s["coming"]
+    db.session.add_all(
+        [
+            LeaveRequest(session_id=first.id, trainee_id=tid, reason="a", status=LeaveStatus.WITHDRAWN),
+            LeaveRequest(session_id=first.id, trainee_id=tid, reason="b", status=LeaveStatus.APPROVED),
+        ]
+    )
+    db.session.commit()
+    found = leave_by_session(tid, [first.id, second.id])
+    assert set(found) == {first.id} and found[first.id].status == LeaveStatus.APPROVED
+    with app.test_request_context():
+        html = render_template_string(
+            '{% from "attendance/_macros.html" import leave_badge with context %}{{ leave_badge(req) }}',
+            req=found[first.id],
+        )
+    assert "已批准" in html
+
+
+def test_roll_call_page_reads_in_english(client, setup):
+    s = setup
+    login(client, s["org"].username)
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/sessions/{s['past'].id}/rollcall").get_data(as_text=True)
+    assert "Save; mark everyone else absent" in page and "Expected" in page
