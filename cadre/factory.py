@@ -154,6 +154,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(timetable_bp)
 
+    from cadre.attendance.views import bp as attendance_bp
+
+    app.register_blueprint(attendance_bp)
+
 
 # Endpoints a user who must change their initial password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}

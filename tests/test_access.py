@@ -48,6 +48,7 @@ from cadre.models import (
     Certificate,
     ClassRole,
     Cohort,
+    CorrectionRequest,
     LeaveRequest,
     Reflection,
     Role,
@@ -155,6 +156,27 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
                                         "POST": "L A A A D D D"},
     # A calendar feed needs no login, only its secret token: a wrong one is a 404 for everyone
     "timetable.feed":                  {"GET":  "D D D D D D D"},
+    # Attendance by hand (issue 9): roll call for organizers and leaders of their group,
+    # leave and corrections asked by trainees and decided by the cohort's organizers
+    "attendance.rollcall":             {"GET":  "L D O D D O O",
+                                        "POST": "L D A D D A A"},
+    "attendance.headcount":            {"GET":  "L D O D D O O",
+                                        "POST": "L D A D D A A"},
+    "attendance.paper_entry":          {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "attendance.sheet_pdf":            {"GET":  "L D O D D O O"},
+    "attendance.leave_new":            {"GET":  "L O O O D D D",
+                                        "POST": "L A A A D D D"},
+    "attendance.my_requests":          {"GET":  "L O O O D D D"},
+    "attendance.leave_withdraw":       {"POST": "L A D D D D D"},
+    "attendance.correction_new":       {"GET":  "L O O D D D D",
+                                        "POST": "L A A D D D D"},
+    "attendance.requests":             {"GET":  "L D D D D O O"},
+    "attendance.leave_decide":         {"POST": "L D D D D A A"},
+    "attendance.correction_decide":    {"POST": "L D D D D A A"},
+    "attendance.cohort_stats":         {"GET":  "L D D D D O O"},
+    "attendance.matrix_xlsx":          {"GET":  "L D D D D O O"},
+    "attendance.trainee_attendance":   {"GET":  "L D D D D O O"},
     # Admin only
     "admin.users":                     {"GET":  "L D D D D D O"},
     "admin.new_user":                  {"GET":  "L D D D D D O",
@@ -232,7 +254,8 @@ def world(app) -> World:
         credit_hours=Decimal("20"),
         issued_at=datetime(2025, 6, 27, tzinfo=UTC),
     )
-    db.session.add_all([stop, attendance, leave, certificate])
+    correction = CorrectionRequest(session=session_a, trainee=trainee, reason="手机没电")
+    db.session.add_all([stop, attendance, leave, certificate, correction])
     db.session.flush()
     feedback = SessionFeedback(session_id=session_a.id, trainee_id=trainee.id, rating=5)
     reflection = Reflection(cohort_id=cohort_a.id, trainee_id=trainee.id, title="心得", body="收获很大")
@@ -253,6 +276,7 @@ def world(app) -> World:
         "record": attendance,
         "leave": leave,
         "leave_request": leave,
+        "correction": correction,
         "certificate": certificate,
         "feedback": feedback,
         "reflection": reflection,
@@ -269,6 +293,7 @@ ARGUMENTS = {
     "cohort_code": lambda w: w.objects["cohort"].code,
     "serial": lambda w: w.objects["certificate"].serial,
     "token": lambda w: "1-" + "0" * 32,
+    "phase": lambda w: "departure",
 }
 
 

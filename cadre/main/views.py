@@ -22,10 +22,12 @@ bp = Blueprint("main", __name__)
 def home():
     if current_user.role == Role.TRAINEE:
         return _trainee_home()
+    from cadre.attendance.leave import pending_leave_by_cohort
     from cadre.auth.permissions import visible_cohorts
 
     summaries = cohort_summaries(visible_cohorts(current_user).where(Cohort.archived_at.is_(None)))
-    return render_template("main/home_staff.html", summaries=summaries)
+    pending_leave = pending_leave_by_cohort(current_user)
+    return render_template("main/home_staff.html", summaries=summaries, pending_leave=pending_leave)
 
 
 def _trainee_home():

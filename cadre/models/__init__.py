@@ -11,6 +11,7 @@ from cadre.models.audit import AuditEvent
 from cadre.models.calendar import CalendarFeed
 from cadre.models.certificate import Certificate
 from cadre.models.cohort import Cohort, CohortGoal
+from cadre.models.corrections import CorrectionRequest, HeadCount, HeadCountPhase
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
 from cadre.models.login_session import LoginSession
@@ -28,6 +29,9 @@ __all__ = [
     "Certificate",
     "ClassRole",
     "Cohort",
+    "CorrectionRequest",
+    "HeadCount",
+    "HeadCountPhase",
     "CohortGoal",
     "Enrollment",
     "EnrollmentStatus",

@@ -1,0 +1,73 @@
+"""Helpers the attendance services share: loading a session, the trainee's enrollment, rule values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from cadre.enums import EnrollmentStatus
+from cadre.extensions import db
+from cadre.models import AttendanceRecord, Enrollment, TrainingSession
+from cadre.rules.attendance import RecordValue, SessionRules
+from cadre.services import NotFound, ServiceError
+
+
+class Forbidden(ServiceError):
+    """The user may not do this here (a view answers 403 with the message)."""
+
+
+def get_session(session_id: int) -> TrainingSession:
+    session = db.session.get(TrainingSession, session_id)
+    if session is None:
+        raise NotFound(_("找不到该课程，可能已被删除。"))
+    return session
+
+
+def session_rules(session: TrainingSession) -> SessionRules:
+    """A TrainingSession as the pure attendance rules see it."""
+    return SessionRules(
+        id=session.id,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        credit_hours=session.credit_hours,
+        sign_in_opens_minutes=session.sign_in_opens_minutes,
+        late_after_minutes=session.late_after_minutes,
+        sign_out_required=session.sign_out_required,
+        cancelled=session.is_cancelled,
+        is_required=session.is_required,
+    )
+
+
+def record_value(record: AttendanceRecord) -> RecordValue:
+    return RecordValue(
+        status=record.status,
+        signed_in_at=record.signed_in_at,
+        signed_out_at=record.signed_out_at,
+        method=record.method,
+        corrected=bool(record.corrected),
+    )
+
+
+def active_enrollment(trainee_id: int | None, cohort_id: int, *, lock: bool = False) -> Enrollment:
+    """The trainee's active enrollment in the cohort, or a ServiceError saying why not.
+
+    With `lock`, the row is held until the transaction ends (PostgreSQL), so two
+    requests of one trainee take turns (SQLite: the write lock does it).
+    """
+    stmt = select(Enrollment).where(Enrollment.cohort_id == cohort_id, Enrollment.trainee_id == trainee_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    enrollment = db.session.scalar(stmt) if trainee_id is not None else None
+    if enrollment is None:
+        raise ServiceError(_("您没有参加这门课程所在的培训班。"))
+    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise ServiceError(_("您已退训，不能再办理考勤事项。如有疑问请联系班主任。"))
+    return enrollment
+
+
+def as_local(value: datetime) -> datetime:
+    from cadre.rules.schedule import LOCAL_TZ
+
+    return value.astimezone(LOCAL_TZ)

@@ -1,0 +1,201 @@
+"""Corrections (补签/申诉): a trainee whose phone failed asks to be counted for a session just held.
+
+"Just held": the session has started and ended at most CORRECTION_DAYS ago. An
+approved correction makes the record *present* with ``corrected`` set, so every
+list and export shows 补; the change is audited like a roll call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from cadre import audit
+from cadre.attendance.common import active_enrollment, get_session
+from cadre.attendance.rollcall import AUDITED as RECORD_FIELDS
+from cadre.attendance.rollcall import insert_or_get
+from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
+from cadre.extensions import db
+from cadre.models import AttendanceRecord, CorrectionRequest, TrainingSession, User
+from cadre.rules.attendance import ATTENDED
+from cadre.services import NotFound, ServiceError
+
+CORRECTION_DAYS = 7
+AUDITED = ("status", "decision_note")
+
+
+def may_request(session: TrainingSession, now: datetime) -> bool:
+    return not session.is_cancelled and session.starts_at <= now <= session.ends_at + timedelta(
+        days=CORRECTION_DAYS
+    )
+
+
+def request_correction(
+    trainee_id: int | None, session_id: int, reason: str, now: datetime
+) -> CorrectionRequest:
+    session = get_session(session_id)
+    active_enrollment(trainee_id, session.cohort_id, lock=True)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写补签原因。"), field="reason")
+    if len(reason) > 500:
+        raise ServiceError(_("原因最多 500 个字。"), field="reason")
+    if session.is_cancelled:
+        raise ServiceError(_("本次课程已取消，无需补签。"))
+    if now < session.starts_at:
+        raise ServiceError(_("课程还没有开始，请到时扫码签到；不能来时请申请请假。"))
+    if now > session.ends_at + timedelta(days=CORRECTION_DAYS):
+        raise ServiceError(
+            _("补签须在课程结束后 %(days)s 天内申请，请直接联系班主任。", days=CORRECTION_DAYS)
+        )
+    record = db.session.scalar(
+        select(AttendanceRecord).where(
+            AttendanceRecord.session_id == session.id, AttendanceRecord.trainee_id == trainee_id
+        )
+    )
+    if record is not None and record.status in ATTENDED:
+        raise ServiceError(_("您这次课程已有签到记录，无需补签。"))
+    pending = db.session.scalar(
+        select(CorrectionRequest.id).where(
+            CorrectionRequest.session_id == session.id,
+            CorrectionRequest.trainee_id == trainee_id,
+            CorrectionRequest.status == LeaveStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        raise ServiceError(_("您已为这次课程申请过补签，请等待班主任处理。"))
+    req = CorrectionRequest(session_id=session.id, trainee_id=trainee_id, reason=reason, requested_at=now)
+    db.session.add(req)
+    db.session.flush()
+    audit.record(
+        "correction.requested",
+        req,
+        after={"status": req.status, "reason": reason, "session_id": session.id, "trainee_id": trainee_id},
+        cohort_id=session.cohort_id,
+    )
+    return req
+
+
+def get_request(request_id: int) -> CorrectionRequest:
+    req = db.session.get(CorrectionRequest, request_id)
+    if req is None:
+        raise NotFound(_("找不到该补签申请，可能已被删除。"))
+    return req
+
+
+def decide_correction(
+    request_id: int, user: User, approve: bool, note: str, now: datetime
+) -> CorrectionRequest:
+    """Approve (the record becomes present, marked 补) or reject with a comment."""
+    from cadre.labels import label_for
+
+    req = get_request(request_id)
+    if req.status != LeaveStatus.PENDING:
+        raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=label_for(req.status)))
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ServiceError(_("意见最多 500 个字。"), field="note")
+    if not approve and not note:
+        raise ServiceError(_("不批准时请填写意见，学员会看到。"), field="note")
+    session = req.session
+    before = audit.snapshot(req, AUDITED)
+    req.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
+    req.decision_note = note or None
+    req.decided_by_id = user.id
+    req.decided_at = now
+    db.session.flush()
+    audit.record(
+        "correction.approved" if approve else "correction.rejected",
+        req,
+        before=before,
+        after={**audit.snapshot(req, AUDITED), "session_id": req.session_id, "trainee_id": req.trainee_id},
+        cohort_id=session.cohort_id,
+        actor_id=user.id,
+    )
+    if approve:
+        record = db.session.scalar(
+            select(AttendanceRecord).where(
+                AttendanceRecord.session_id == session.id, AttendanceRecord.trainee_id == req.trainee_id
+            )
+        )
+        created = False
+        if record is None:
+            record, created = insert_or_get(session, req.trainee_id, AttendanceStatus.PRESENT)
+        record_before = None if created else audit.snapshot(record, RECORD_FIELDS)
+        if created or record.status not in ATTENDED:
+            record.status = AttendanceStatus.PRESENT
+            record.method = SignInMethod.MANUAL
+            record.corrected = True
+            record.recorded_by_id = user.id
+            record.note = req.reason[:256]
+            db.session.flush()
+            audit.record(
+                "attendance.corrected",
+                record,
+                before=record_before,
+                after={
+                    **audit.snapshot(record, RECORD_FIELDS),
+                    "reason": req.reason,
+                    "trainee_id": req.trainee_id,
+                    "session_id": session.id,
+                },
+                cohort_id=session.cohort_id,
+                actor_id=user.id,
+            )
+    return req
+
+
+def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[CorrectionRequest]:
+    stmt = (
+        select(CorrectionRequest)
+        .join(TrainingSession, TrainingSession.id == CorrectionRequest.session_id)
+        .where(TrainingSession.cohort_id == cohort_id)
+        .order_by(TrainingSession.starts_at, CorrectionRequest.requested_at)
+        .options(selectinload(CorrectionRequest.session), selectinload(CorrectionRequest.trainee))
+    )
+    if pending_only:
+        stmt = stmt.where(CorrectionRequest.status == LeaveStatus.PENDING)
+    else:
+        stmt = stmt.limit(300)
+    return list(db.session.scalars(stmt))
+
+
+def my_corrections(trainee_id: int | None) -> list[CorrectionRequest]:
+    if trainee_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(CorrectionRequest)
+            .where(CorrectionRequest.trainee_id == trainee_id)
+            .order_by(CorrectionRequest.requested_at.desc(), CorrectionRequest.id.desc())
+            .options(selectinload(CorrectionRequest.session).selectinload(TrainingSession.cohort))
+            .limit(100)
+        )
+    )
+
+
+def recent_sessions(trainee_id: int | None, now: datetime) -> list[TrainingSession]:
+    """Sessions the trainee may ask a correction for (started, ended within the window)."""
+    from cadre.enums import EnrollmentStatus
+    from cadre.models import Enrollment
+
+    if trainee_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
+            .where(
+                Enrollment.trainee_id == trainee_id,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                TrainingSession.starts_at <= now,
+                TrainingSession.ends_at >= now - timedelta(days=CORRECTION_DAYS),
+                TrainingSession.cancelled_at.is_(None),
+            )
+            .order_by(TrainingSession.starts_at.desc())
+            .limit(20)
+        )
+    )
