@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from cadre.enums import AttendanceStatus
-from cadre.rules.attendance import CANCELLED, PENDING, AttendanceRuleError, Shortfall
+from cadre.rules.attendance import CANCELLED, PENDING, AttendanceRuleError
 from cadre.rules.attendance_stats import NOT_EXPECTED
+from cadre.rules.completion import Shortfall
 from cadre.rules.schedule import LOCAL_TZ
 from cadre.rules.signin_tokens import TokenStatus
 from cadre.rules.training_record import format_hours

@@ -13,7 +13,6 @@ from cadre.rules.attendance import (
     CANCELLED,
     PENDING,
     AttendanceRuleError,
-    CompletionRule,
     Phase,
     RecordValue,
     SessionRules,
@@ -23,12 +22,11 @@ from cadre.rules.attendance import (
     final_status,
     is_expected,
     outcome,
-    percent,
     pro_rata_hours,
     sign_in_phase,
     sign_in_status,
-    summarize,
 )
+from cadre.rules.completion import CompletionRule, percent, summarize
 from cadre.rules.schedule import LOCAL_TZ
 
 P, L, E, X, A = (

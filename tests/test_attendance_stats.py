@@ -11,11 +11,9 @@ import pytest
 from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
 from cadre.rules.attendance import (
     PENDING,
-    CompletionRule,
     RecordValue,
     SessionOutcome,
     SessionRules,
-    summarize,
 )
 from cadre.rules.attendance_stats import (
     NOT_EXPECTED,
@@ -27,6 +25,7 @@ from cadre.rules.attendance_stats import (
     session_stats,
     trainee_summaries,
 )
+from cadre.rules.completion import CompletionRule, summarize
 from cadre.rules.schedule import LOCAL_TZ
 
 P, L, E, X, A = (

@@ -19,15 +19,17 @@ from cadre.services import NotFound, writing
 from tests.factories import enroll, login, make_cohort, make_trainee, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICE_MODULES = [
-    "cadre/cohorts/summaries.py",
-    "cadre/cohorts/edits.py",
-    "cadre/cohorts/roster.py",
-    "cadre/cohorts/pool.py",
-    "cadre/cohorts/history.py",
-    "cadre/imports/services.py",
-    "cadre/imports/plans.py",
-]
+# Every module of an area that is not its web or command-line layer is held to the contract,
+# so the areas added later are too. permissions.py is the views' own helper (it aborts 403/404).
+_NOT_SERVICES = ("__init__.py", "forms.py", "cli.py", "blueprint.py", "permissions.py")
+SERVICE_MODULES = sorted(
+    str(p.relative_to(ROOT))
+    for p in (ROOT / "cadre").glob("*/*.py")
+    if p.parent.name not in ("models", "rules", "translations", "static")
+    and p.name not in _NOT_SERVICES
+    and not p.name.startswith("views")
+    and not p.name.endswith("_views.py")
+)
 
 
 def counts() -> tuple[int, int, int]:
@@ -74,6 +76,7 @@ def test_an_enrollment_removed_between_page_and_write_answers_404_and_writes_not
 
 @pytest.mark.parametrize("path", SERVICE_MODULES)
 def test_service_modules_neither_commit_nor_see_requests_or_forms(path):
+    assert len(SERVICE_MODULES) >= 30
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     imported = {
         alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"

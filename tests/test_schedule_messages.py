@@ -16,8 +16,8 @@ from cadre.rules.schedule import (
     SlotValue,
     check_candidate,
     validate_times,
-    weekly_series,
 )
+from cadre.rules.schedule_moves import weekly_series
 from cadre.schedule_messages import (
     field_error_message,
     holiday_name,

@@ -20,18 +20,13 @@ from cadre.rules.schedule import (
     blocking,
     check_candidate,
     check_cohort,
-    copy_offset,
-    copy_plan,
     credit_hours,
-    group_by_local_date,
     local_date,
-    next_session,
     overlaps,
-    shift_plan,
     validate_times,
-    week_grid,
-    weekly_series,
 )
+from cadre.rules.schedule_moves import copy_offset, copy_plan, shift_plan, weekly_series
+from cadre.rules.timetable_grid import group_by_local_date, next_session, week_grid
 
 QLJL = CohortDates(1, date(2025, 5, 9), date(2025, 6, 27), 45)
 

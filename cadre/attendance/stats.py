@@ -19,8 +19,8 @@ from cadre.enums import EnrollmentStatus, LeaveStatus
 from cadre.extensions import db
 from cadre.models import AttendanceRecord, Cohort, Enrollment, LeaveRequest, TrainingSession
 from cadre.rules import attendance_stats as stats_rules
-from cadre.rules.attendance import CompletionRule, CompletionSummary
 from cadre.rules.cohort_rules import group_sort_key
+from cadre.rules.completion import CompletionRule, CompletionSummary
 from cadre.rules.roster_import import neutralize_formula
 from cadre.rules.schedule import LOCAL_TZ
 

@@ -30,17 +30,14 @@ from cadre.enums import AttendanceStatus, LeaveStatus
 from cadre.rules.attendance import (
     CANCELLED,
     PENDING,
-    CompletionRule,
-    CompletionSummary,
     RecordValue,
     SessionOutcome,
     SessionRules,
     is_expected,
     is_held,
     outcome,
-    percent,
-    summarize_outcomes,
 )
+from cadre.rules.completion import CompletionRule, CompletionSummary, percent, summarize_outcomes
 
 NOT_EXPECTED = "not_expected"
 

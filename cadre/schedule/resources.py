@@ -15,7 +15,7 @@ from sqlalchemy import case, func, or_, select
 from cadre import audit
 from cadre.extensions import db
 from cadre.models import Cohort, CohortGoal, Speaker, Venue
-from cadre.services import NotFound, ServiceError, begin_write
+from cadre.services import NotFound, ServiceError
 
 SEARCH_LIMIT = 10
 
@@ -155,7 +155,6 @@ def _speaker_apply(sp: Speaker, data: SpeakerData) -> None:
 
 
 def create_speaker(data: SpeakerData) -> Speaker:
-    begin_write()
     sp = Speaker()
     _speaker_apply(sp, data)
     db.session.add(sp)
@@ -165,7 +164,6 @@ def create_speaker(data: SpeakerData) -> Speaker:
 
 
 def update_speaker(speaker_id: int, data: SpeakerData) -> bool:
-    begin_write()
     sp = db.session.get(Speaker, speaker_id)
     if sp is None:
         raise NotFound()
@@ -209,7 +207,6 @@ def _venue_apply(v: Venue, data: VenueData) -> None:
 
 
 def create_venue(data: VenueData) -> Venue:
-    begin_write()
     v = Venue()
     _venue_apply(v, data)
     db.session.add(v)
@@ -219,7 +216,6 @@ def create_venue(data: VenueData) -> Venue:
 
 
 def update_venue(venue_id: int, data: VenueData) -> bool:
-    begin_write()
     v = db.session.get(Venue, venue_id)
     if v is None:
         raise NotFound()
@@ -265,7 +261,6 @@ def _renumber(cohort: Cohort) -> None:
 
 
 def add_goal(cohort: Cohort, name: str | None) -> CohortGoal:
-    begin_write()
     name = _goal_name(name)
     _refuse_duplicate(cohort, name)
     goal = CohortGoal(cohort=cohort, name=name, position=len(cohort.goals))
@@ -276,7 +271,6 @@ def add_goal(cohort: Cohort, name: str | None) -> CohortGoal:
 
 
 def rename_goal(cohort: Cohort, goal_id: int | None, name: str | None) -> bool:
-    begin_write()
     goal = _goal_of(cohort, goal_id)
     name = _goal_name(name)
     if goal.name == name:
@@ -291,7 +285,6 @@ def rename_goal(cohort: Cohort, goal_id: int | None, name: str | None) -> bool:
 
 def remove_goal(cohort: Cohort, goal_id: int | None) -> str:
     """Remove a goal; sessions tagged with it lose the tag."""
-    begin_write()
     goal = _goal_of(cohort, goal_id)
     name = goal.name
     audit.record("goal.removed", goal, cohort_id=cohort.id, before={"name": name})
@@ -304,7 +297,6 @@ def remove_goal(cohort: Cohort, goal_id: int | None) -> str:
 
 def move_goal(cohort: Cohort, goal_id: int | None, step: int) -> bool:
     """Move a goal one place up (-1) or down (+1) in the cohort's list."""
-    begin_write()
     goal = _goal_of(cohort, goal_id)
     goals = list(cohort.goals)
     index = goals.index(goal)

@@ -14,17 +14,18 @@ from cadre import audit
 from cadre.extensions import db
 from cadre.models import Cohort, TrainingSession
 from cadre.rules import schedule as rules
+from cadre.rules import schedule_moves as moves
 from cadre.schedule import conflicts, services
 from cadre.schedule.display import day_label
 from cadre.schedule_messages import field_error_message, rule_error_message, shift_leaving_message
-from cadre.services import ServiceError, begin_write, lock_cohort
+from cadre.services import ServiceError, lock_cohort
 
 
 def occurrences(data: services.SessionData, until: date | None) -> list[tuple]:
     """(start, end) of every week of a series; a refused series is a ServiceError on its end date."""
     services.check_times(data.starts_at, data.ends_at)
     try:
-        return rules.weekly_series(data.starts_at, data.ends_at, until)
+        return moves.weekly_series(data.starts_at, data.ends_at, until)
     except rules.ScheduleRuleError as err:
         raise ServiceError(rule_error_message(err), "repeat_until") from err
 
@@ -33,7 +34,6 @@ def create_series(
     cohort: Cohort, data: services.SessionData, until: date | None, *, confirm_clash: bool = False
 ) -> tuple[list[TrainingSession], list[str]]:
     """The same session every week up to `until` (≤ 60), sharing a series id; all or nothing."""
-    begin_write()
     lock_cohort(cohort.id)
     times = occurrences(data, until)
     venue_id, speakers, goals = services.prepare(cohort, data)
@@ -97,10 +97,10 @@ def _series_sessions(s: TrainingSession) -> list[TrainingSession]:
     ).all()
 
 
-def plan(s: TrainingSession, delta: timedelta, with_rest_of_series: bool) -> rules.ShiftPlan:
+def plan(s: TrainingSession, delta: timedelta, with_rest_of_series: bool) -> moves.ShiftPlan:
     sessions = _series_sessions(s) if with_rest_of_series else [s]
     try:
-        return rules.shift_plan(
+        return moves.shift_plan(
             [conflicts.slot_of(x) for x in sessions],
             s.id,
             delta,
@@ -120,7 +120,6 @@ def shift_session(
     confirm_clash: bool = False,
 ) -> ShiftResult:
     """Move a session (or it and the later ones of its series) by `delta` in local time."""
-    begin_write()
     cohort = s.cohort
     lock_cohort(cohort.id)
     services._refuse_archived(cohort)

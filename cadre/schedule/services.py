@@ -33,7 +33,7 @@ from cadre.rules import schedule as rules
 from cadre.schedule import resources
 from cadre.schedule.conflicts import _lock_resources, check_slots, slot_of
 from cadre.schedule_messages import field_error_message
-from cadre.services import NotFound, ServiceError, begin_write, lock_cohort
+from cadre.services import NotFound, ServiceError, lock_cohort
 
 __all__ = [
     "SessionData",
@@ -274,7 +274,6 @@ def create_session(
     cohort: Cohort, data: SessionData, *, confirm_clash: bool = False, series_id: str | None = None
 ) -> tuple[TrainingSession, list[str]]:
     """A new session; returns it and the warnings of the conflict checks."""
-    begin_write()
     lock_cohort(cohort.id)
     venue_id, speakers, goals = prepare(cohort, data)
     _lock_resources(venue_id, speakers)
@@ -295,7 +294,6 @@ def update_session(
     s: TrainingSession, data: SessionData, *, confirm_clash: bool = False
 ) -> tuple[bool, list[str]]:
     """Save an edited session; returns whether anything changed and the warnings."""
-    begin_write()
     cohort = s.cohort
     lock_cohort(cohort.id)
     venue_id, speakers, goals = prepare(cohort, data)
@@ -322,7 +320,6 @@ def update_session(
 
 def cancel_session(s: TrainingSession, reason: str) -> None:
     """Cancel: the session stays on the timetable with its reason; it earns no hours."""
-    begin_write()
     _refuse_archived(s.cohort)
     reason = (reason or "").strip()
     if not reason:
@@ -338,7 +335,6 @@ def cancel_session(s: TrainingSession, reason: str) -> None:
 
 def restore_session(s: TrainingSession, *, confirm_clash: bool = False) -> list[str]:
     """Undo a cancellation (checked for clashes again: the slot may have been taken meanwhile)."""
-    begin_write()
     _refuse_archived(s.cohort)
     if not s.is_cancelled:
         raise ServiceError(_("这次课程没有取消。"))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from cadre.auth.permissions import get_cohort_or_404
 from cadre.models import TrainingSession
 from cadre.rules import schedule as rules
+from cadre.rules import timetable_grid
 from cadre.schedule import conflicts as checks
 from cadre.schedule import form_data, resources, series, services
 from cadre.schedule.conflicts import ClashError
@@ -73,7 +74,7 @@ def index(cohort_id: int):
     return render_template(
         "schedule/index.html",
         cohort=cohort,
-        days=rules.group_by_local_date(sessions),
+        days=timetable_grid.group_by_local_date(sessions),
         count=len(sessions),
         total_hours=sum((s.credit_hours for s in active), start=0),
         balance=balance,

@@ -28,6 +28,7 @@ from cadre.models import (
     VisitStop,
 )
 from cadre.rules import schedule as rules
+from cadre.rules import schedule_moves
 from cadre.services import NotFound, ServiceError
 from cadre.timetable import queries
 
@@ -147,7 +148,7 @@ def copy_cohort(source_id: int, data: CopyData, actor: User) -> CopyResult:
             _("时间须在 %(min)s 年至 %(max)s 年之间。", min=rules.MIN_YEAR, max=rules.MAX_YEAR), "start_date"
         )
     sessions = [s for s in queries.cohort_sessions(source.id) if not s.is_cancelled]
-    plan = rules.copy_plan([slot(s) for s in sessions], cohort_dates(source), data.start_date)
+    plan = schedule_moves.copy_plan([slot(s) for s in sessions], cohort_dates(source), data.start_date)
     if plan.end_date is not None and plan.end_date.year > rules.MAX_YEAR:
         raise ServiceError(
             _("时间须在 %(min)s 年至 %(max)s 年之间。", min=rules.MIN_YEAR, max=rules.MAX_YEAR), "start_date"

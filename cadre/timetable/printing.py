@@ -5,7 +5,7 @@ from __future__ import annotations
 from cadre.models import Cohort
 from cadre.models.types import utcnow
 from cadre.pdf import render_pdf
-from cadre.rules.schedule import group_by_local_date
+from cadre.rules.timetable_grid import group_by_local_date
 from cadre.timetable import display, queries
 
 

@@ -13,7 +13,8 @@ from cadre.auth.public import public
 from cadre.enums import SessionKind
 from cadre.extensions import db
 from cadre.models.types import utcnow
-from cadre.rules.schedule import LOCAL_TZ, group_by_local_date, local_date, week_grid
+from cadre.rules.schedule import LOCAL_TZ, local_date
+from cadre.rules.timetable_grid import group_by_local_date, week_grid
 from cadre.schedule_messages import problem_message
 from cadre.services import ServiceError, writing
 from cadre.timetable import copying, display, feeds, printing, queries
