@@ -11,7 +11,8 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 
-from cadre.imports.spreadsheet import FileRefused, Limits, read_table
+from cadre.imports.spreadsheet import read_table
+from cadre.imports.tables import FileRefused, Limits
 from tests.data import rosters
 
 LIMITS = Limits(max_bytes=20 * 1024 * 1024, max_rows=20_000)

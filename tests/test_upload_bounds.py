@@ -13,13 +13,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cadre.imports import workbooks
-from cadre.imports.spreadsheet import (
-    MAX_SHEETS,
-    FileRefused,
-    Limits,
-    read_table,
-    sheet_row_limit,
-)
+from cadre.imports.spreadsheet import read_table
+from cadre.imports.tables import FileRefused, Limits
+from cadre.imports.xlsx_scan import MAX_SHEETS, sheet_row_limit
 from cadre.models import Role
 from tests.data import rosters
 from tests.factories import login, make_cohort, make_user

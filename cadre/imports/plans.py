@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from cadre.imports.messages import SKIP_REASONS, cell_error_message, field_label, file_error_message
-from cadre.imports.spreadsheet import FileRefused
+from cadre.imports.tables import FileRefused
 from cadre.labels import label_for
 from cadre.models import Enrollment, Trainee
 from cadre.rules.roster_import import CellError, HeaderRow, ParsedRow

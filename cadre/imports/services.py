@@ -33,7 +33,8 @@ from cadre.imports.plans import (  # noqa: F401 - the plan's types are part of t
     RowPlan,
     display_value,
 )
-from cadre.imports.spreadsheet import HEADER_SCAN_ROWS, FileRefused, Limits, read_table
+from cadre.imports.spreadsheet import HEADER_SCAN_ROWS, read_table
+from cadre.imports.tables import FileRefused, Limits
 from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, Trainee, User
 from cadre.rules import roster_import as rules
 from cadre.rules.roster_import import CellError, ParsedRow
