@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.attendance.common import active_enrollment, get_session
+from cadre.attendance.common import active_enrollment, get_session, refuse_archived
 from cadre.attendance.rollcall import AUDITED as RECORD_FIELDS
 from cadre.attendance.rollcall import insert_or_get
 from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
@@ -38,6 +38,7 @@ def request_correction(
 ) -> CorrectionRequest:
     session = get_session(session_id)
     active_enrollment(trainee_id, session.cohort_id, lock=True)
+    refuse_archived(session.cohort)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("请填写补签原因。"), field="reason")
@@ -93,6 +94,7 @@ def decide_correction(
     from cadre.labels import label_for
 
     req = get_request(request_id)
+    refuse_archived(req.session.cohort)
     if req.status != LeaveStatus.PENDING:
         raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=label_for(req.status)))
     note = (note or "").strip()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.attendance.common import active_enrollment, get_session
+from cadre.attendance.common import active_enrollment, get_session, refuse_archived
 from cadre.enums import EnrollmentStatus, LeaveStatus, Role
 from cadre.extensions import db
 from cadre.models import Enrollment, LeaveRequest, TrainingSession, User, cohort_organizers
@@ -65,6 +65,7 @@ def request_leave(
             raise ServiceError(err.message, field="sessions") from err
         try:
             active_enrollment(trainee_id, session.cohort_id, lock=True)
+            refuse_archived(session.cohort)
         except ServiceError as err:
             raise ServiceError(err.message, field="sessions") from err
         if session.is_cancelled:
@@ -132,6 +133,7 @@ def get_request(request_id: int) -> LeaveRequest:
 def decide_leave(request_id: int, user: User, approve: bool, note: str, now: datetime) -> LeaveRequest:
     """Approve or reject a pending request (the view checks the user manages the cohort)."""
     req = get_request(request_id)
+    refuse_archived(req.session.cohort)
     if req.status != LeaveStatus.PENDING:
         raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=_status_text(req.status)))
     note = (note or "").strip()
@@ -161,6 +163,7 @@ def withdraw_leave(request_id: int, trainee_id: int | None) -> LeaveRequest:
     req = get_request(request_id)
     if req.trainee_id != trainee_id:
         raise NotFound(_("找不到该请假申请，可能已被删除。"))
+    refuse_archived(req.session.cohort)
     if req.status != LeaveStatus.PENDING:
         raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=_status_text(req.status)))
     before = audit.snapshot(req, AUDITED)

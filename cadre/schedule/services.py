@@ -142,9 +142,7 @@ def session_for(session_id: int) -> TrainingSession:
 # ---------------------------------------------------------------- checking a candidate
 
 
-def _refuse_archived(cohort: Cohort) -> None:
-    if cohort.is_archived:
-        raise ServiceError(_("培训班“%(name)s”已归档，不能再修改课程安排。请先取消归档。", name=cohort.name))
+_refuse_archived = resources.refuse_archived
 
 
 def check_times(starts_at: datetime | None, ends_at: datetime | None) -> None:
