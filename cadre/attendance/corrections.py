@@ -80,8 +80,13 @@ def request_correction(
     return req
 
 
-def get_request(request_id: int) -> CorrectionRequest:
-    req = db.session.get(CorrectionRequest, request_id)
+def get_request(request_id: int, *, lock: bool = False) -> CorrectionRequest:
+    """The request; with `lock`, its row is held until the transaction ends (two decisions take turns)."""
+    req = (
+        db.session.get(CorrectionRequest, request_id, with_for_update=True, populate_existing=True)
+        if lock
+        else db.session.get(CorrectionRequest, request_id)
+    )
     if req is None:
         raise NotFound(_("找不到该补签申请，可能已被删除。"))
     return req
@@ -93,7 +98,7 @@ def decide_correction(
     """Approve (the record becomes present, marked 补) or reject with a comment."""
     from cadre.labels import label_for
 
-    req = get_request(request_id)
+    req = get_request(request_id, lock=True)
     refuse_archived(req.session.cohort)
     if req.status != LeaveStatus.PENDING:
         raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=label_for(req.status)))
