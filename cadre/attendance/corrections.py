@@ -108,6 +108,8 @@ def decide_correction(
     if not approve and not note:
         raise ServiceError(_("不批准时请填写意见，学员会看到。"), field="note")
     session = req.session
+    if approve:
+        _refuse_approval(req)
     before = audit.snapshot(req, AUDITED)
     req.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
     req.decision_note = note or None
@@ -153,6 +155,22 @@ def decide_correction(
                 actor_id=user.id,
             )
     return req
+
+
+def _refuse_approval(req: CorrectionRequest) -> None:
+    """As roll call: no attendance for a cancelled session or a withdrawn trainee (rejecting still works)."""
+    from cadre.enums import EnrollmentStatus
+    from cadre.models import Enrollment
+
+    if req.session.is_cancelled:
+        raise ServiceError(_("本次课程已取消，不能点名或登记考勤。"))
+    status = db.session.scalar(
+        select(Enrollment.status).where(
+            Enrollment.cohort_id == req.session.cohort_id, Enrollment.trainee_id == req.trainee_id
+        )
+    )
+    if status != EnrollmentStatus.ACTIVE:
+        raise ServiceError(_("学员%(name)s已退训，不能为其登记考勤。未保存任何修改。", name=req.trainee.name))
 
 
 def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[CorrectionRequest]:
