@@ -18,6 +18,14 @@ class Forbidden(ServiceError):
     """The user may not do this here (a view answers 403 with the message)."""
 
 
+def refuse_archived(cohort) -> None:
+    """An archived cohort is read-only: its attendance, leave and corrections stay as they were."""
+    if cohort.is_archived:
+        raise ServiceError(
+            _("培训班“%(name)s”已归档，考勤、请假和补签不能再修改。请先取消归档。", name=cohort.name)
+        )
+
+
 def get_session(session_id: int) -> TrainingSession:
     session = db.session.get(TrainingSession, session_id)
     if session is None:

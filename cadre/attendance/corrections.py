@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.attendance.common import active_enrollment, get_session
+from cadre.attendance.common import active_enrollment, get_session, refuse_archived
 from cadre.attendance.rollcall import AUDITED as RECORD_FIELDS
 from cadre.attendance.rollcall import insert_or_get
 from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
@@ -38,6 +38,7 @@ def request_correction(
 ) -> CorrectionRequest:
     session = get_session(session_id)
     active_enrollment(trainee_id, session.cohort_id, lock=True)
+    refuse_archived(session.cohort)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("请填写补签原因。"), field="reason")
@@ -79,8 +80,13 @@ def request_correction(
     return req
 
 
-def get_request(request_id: int) -> CorrectionRequest:
-    req = db.session.get(CorrectionRequest, request_id)
+def get_request(request_id: int, *, lock: bool = False) -> CorrectionRequest:
+    """The request; with `lock`, its row is held until the transaction ends (two decisions take turns)."""
+    req = (
+        db.session.get(CorrectionRequest, request_id, with_for_update=True, populate_existing=True)
+        if lock
+        else db.session.get(CorrectionRequest, request_id)
+    )
     if req is None:
         raise NotFound(_("找不到该补签申请，可能已被删除。"))
     return req
@@ -92,7 +98,8 @@ def decide_correction(
     """Approve (the record becomes present, marked 补) or reject with a comment."""
     from cadre.labels import label_for
 
-    req = get_request(request_id)
+    req = get_request(request_id, lock=True)
+    refuse_archived(req.session.cohort)
     if req.status != LeaveStatus.PENDING:
         raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=label_for(req.status)))
     note = (note or "").strip()
@@ -101,6 +108,8 @@ def decide_correction(
     if not approve and not note:
         raise ServiceError(_("不批准时请填写意见，学员会看到。"), field="note")
     session = req.session
+    if approve:
+        _refuse_approval(req)
     before = audit.snapshot(req, AUDITED)
     req.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
     req.decision_note = note or None
@@ -146,6 +155,22 @@ def decide_correction(
                 actor_id=user.id,
             )
     return req
+
+
+def _refuse_approval(req: CorrectionRequest) -> None:
+    """As roll call: no attendance for a cancelled session or a withdrawn trainee (rejecting still works)."""
+    from cadre.enums import EnrollmentStatus
+    from cadre.models import Enrollment
+
+    if req.session.is_cancelled:
+        raise ServiceError(_("本次课程已取消，不能点名或登记考勤。"))
+    status = db.session.scalar(
+        select(Enrollment.status).where(
+            Enrollment.cohort_id == req.session.cohort_id, Enrollment.trainee_id == req.trainee_id
+        )
+    )
+    if status != EnrollmentStatus.ACTIVE:
+        raise ServiceError(_("学员%(name)s已退训，不能为其登记考勤。未保存任何修改。", name=req.trainee.name))
 
 
 def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[CorrectionRequest]:

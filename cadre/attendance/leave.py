@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.attendance.common import active_enrollment, get_session
+from cadre.attendance.common import active_enrollment, get_session, refuse_archived
 from cadre.enums import EnrollmentStatus, LeaveStatus, Role
 from cadre.extensions import db
 from cadre.models import Enrollment, LeaveRequest, TrainingSession, User, cohort_organizers
@@ -65,6 +65,7 @@ def request_leave(
             raise ServiceError(err.message, field="sessions") from err
         try:
             active_enrollment(trainee_id, session.cohort_id, lock=True)
+            refuse_archived(session.cohort)
         except ServiceError as err:
             raise ServiceError(err.message, field="sessions") from err
         if session.is_cancelled:
@@ -122,8 +123,13 @@ def _status_text(status: LeaveStatus) -> str:
     return label_for(status)
 
 
-def get_request(request_id: int) -> LeaveRequest:
-    req = db.session.get(LeaveRequest, request_id)
+def get_request(request_id: int, *, lock: bool = False) -> LeaveRequest:
+    """The request; with `lock`, its row is held until the transaction ends (two decisions take turns)."""
+    req = (
+        db.session.get(LeaveRequest, request_id, with_for_update=True, populate_existing=True)
+        if lock
+        else db.session.get(LeaveRequest, request_id)
+    )
     if req is None:
         raise NotFound(_("找不到该请假申请，可能已被删除。"))
     return req
@@ -131,7 +137,8 @@ def get_request(request_id: int) -> LeaveRequest:
 
 def decide_leave(request_id: int, user: User, approve: bool, note: str, now: datetime) -> LeaveRequest:
     """Approve or reject a pending request (the view checks the user manages the cohort)."""
-    req = get_request(request_id)
+    req = get_request(request_id, lock=True)
+    refuse_archived(req.session.cohort)
     if req.status != LeaveStatus.PENDING:
         raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=_status_text(req.status)))
     note = (note or "").strip()
@@ -158,9 +165,10 @@ def decide_leave(request_id: int, user: User, approve: bool, note: str, now: dat
 
 def withdraw_leave(request_id: int, trainee_id: int | None) -> LeaveRequest:
     """A trainee takes back a request still pending."""
-    req = get_request(request_id)
+    req = get_request(request_id, lock=True)
     if req.trainee_id != trainee_id:
         raise NotFound(_("找不到该请假申请，可能已被删除。"))
+    refuse_archived(req.session.cohort)
     if req.status != LeaveStatus.PENDING:
         raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=_status_text(req.status)))
     before = audit.snapshot(req, AUDITED)

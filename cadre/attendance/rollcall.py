@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
-from cadre.attendance.common import Forbidden, as_local, get_session, session_rules
+from cadre.attendance.common import Forbidden, as_local, get_session, refuse_archived, session_rules
 from cadre.auth.permissions import can_manage_cohort
 from cadre.enums import AttendanceStatus, ClassRole, EnrollmentStatus, LeaveStatus, SignInMethod
 from cadre.extensions import db
@@ -141,6 +141,7 @@ def rows_for(scope: RollCallScope, *, with_head_counts: bool = False) -> list[Ro
 
 
 def _refuse_session(session: TrainingSession, now: datetime) -> None:
+    refuse_archived(session.cohort)
     if session.is_cancelled:
         raise ServiceError(_("本次课程已取消，不能点名或登记考勤。"))
     rules = session_rules(session)

@@ -12,6 +12,7 @@ from cadre.auth.passwords import hash_password, spend_a_password_check
 from cadre.auth.public import public
 from cadre.auth.redirects import safe_next
 from cadre.extensions import limiter
+from cadre.rules.text import clean_text
 from cadre.services import ServiceError, writing
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -26,7 +27,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 #   address logs in at once and is never refused, while spraying many accounts from one
 #   address is still bounded.
 def _account_name() -> str:
-    return (request.form.get("username") or "").strip().lower()[:64]
+    # The account as the form will find it (cleaned as LoginForm cleans it): an invisible
+    # character or a changed case must not give a guess a fresh counter.
+    return (clean_text(request.form.get("username")) or "").lower()[:64]
 
 
 def _client_address() -> str:

@@ -177,6 +177,21 @@ def _lock_resources(venue_id: int | None, speakers: list[Speaker]) -> None:
         )
 
 
+def lock_slot_resources(slots: Iterable[rules.SlotValue]) -> None:
+    """``_lock_resources`` for sessions being moved or restored: every venue and speaker they use."""
+    slots = [slot for slot in slots if not slot.cancelled]
+    venue_ids = sorted({slot.venue_id for slot in slots if slot.venue_id is not None})
+    speaker_ids = sorted({i for slot in slots for i in slot.speaker_ids})
+    if venue_ids:
+        db.session.execute(
+            select(Venue.id).where(Venue.id.in_(venue_ids)).order_by(Venue.id).with_for_update()
+        )
+    if speaker_ids:
+        db.session.execute(
+            select(Speaker.id).where(Speaker.id.in_(speaker_ids)).order_by(Speaker.id).with_for_update()
+        )
+
+
 def check_slots(
     cohort: Cohort, slots: list[rules.SlotValue], *, confirm_clash: bool, label_days: bool = False
 ) -> list[str]:

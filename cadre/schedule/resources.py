@@ -243,6 +243,12 @@ def _goal_name(name: str | None) -> str:
     return name
 
 
+def refuse_archived(cohort: Cohort) -> None:
+    """An archived cohort keeps its programme (sessions and goals) as it was."""
+    if cohort.is_archived:
+        raise ServiceError(_("培训班“%(name)s”已归档，不能再修改课程安排。请先取消归档。", name=cohort.name))
+
+
 def _goal_of(cohort: Cohort, goal_id: int | None) -> CohortGoal:
     goal = next((g for g in cohort.goals if g.id == goal_id), None)
     if goal is None:
@@ -261,6 +267,7 @@ def _renumber(cohort: Cohort) -> None:
 
 
 def add_goal(cohort: Cohort, name: str | None) -> CohortGoal:
+    refuse_archived(cohort)
     name = _goal_name(name)
     _refuse_duplicate(cohort, name)
     goal = CohortGoal(cohort=cohort, name=name, position=len(cohort.goals))
@@ -271,6 +278,7 @@ def add_goal(cohort: Cohort, name: str | None) -> CohortGoal:
 
 
 def rename_goal(cohort: Cohort, goal_id: int | None, name: str | None) -> bool:
+    refuse_archived(cohort)
     goal = _goal_of(cohort, goal_id)
     name = _goal_name(name)
     if goal.name == name:
@@ -285,6 +293,7 @@ def rename_goal(cohort: Cohort, goal_id: int | None, name: str | None) -> bool:
 
 def remove_goal(cohort: Cohort, goal_id: int | None) -> str:
     """Remove a goal; sessions tagged with it lose the tag."""
+    refuse_archived(cohort)
     goal = _goal_of(cohort, goal_id)
     name = goal.name
     audit.record("goal.removed", goal, cohort_id=cohort.id, before={"name": name})
@@ -297,6 +306,7 @@ def remove_goal(cohort: Cohort, goal_id: int | None) -> str:
 
 def move_goal(cohort: Cohort, goal_id: int | None, step: int) -> bool:
     """Move a goal one place up (-1) or down (+1) in the cohort's list."""
+    refuse_archived(cohort)
     goal = _goal_of(cohort, goal_id)
     goals = list(cohort.goals)
     index = goals.index(goal)

@@ -141,6 +141,8 @@ def shift_session(
         for m in shift.moves
         if not by_id[m.session_id].is_cancelled
     ]
+    # Another organizer booking one of their venues or speakers meanwhile waits for this move.
+    conflicts.lock_slot_resources(slots)
     # The moving sessions must not clash with their own old places.
     warnings = _check_moving(cohort, slots, moving_ids, confirm_clash)
     moved = []

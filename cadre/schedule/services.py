@@ -31,7 +31,7 @@ from cadre.models import (
 from cadre.models.types import utcnow
 from cadre.rules import schedule as rules
 from cadre.schedule import resources
-from cadre.schedule.conflicts import _lock_resources, check_slots, slot_of
+from cadre.schedule.conflicts import _lock_resources, check_slots, lock_slot_resources, slot_of
 from cadre.schedule_messages import field_error_message
 from cadre.services import NotFound, ServiceError, lock_cohort
 
@@ -142,9 +142,7 @@ def session_for(session_id: int) -> TrainingSession:
 # ---------------------------------------------------------------- checking a candidate
 
 
-def _refuse_archived(cohort: Cohort) -> None:
-    if cohort.is_archived:
-        raise ServiceError(_("培训班“%(name)s”已归档，不能再修改课程安排。请先取消归档。", name=cohort.name))
+_refuse_archived = resources.refuse_archived
 
 
 def check_times(starts_at: datetime | None, ends_at: datetime | None) -> None:
@@ -335,10 +333,13 @@ def cancel_session(s: TrainingSession, reason: str) -> None:
 
 def restore_session(s: TrainingSession, *, confirm_clash: bool = False) -> list[str]:
     """Undo a cancellation (checked for clashes again: the slot may have been taken meanwhile)."""
+    lock_cohort(s.cohort_id)
     _refuse_archived(s.cohort)
     if not s.is_cancelled:
         raise ServiceError(_("这次课程没有取消。"))
-    warnings = check_slots(s.cohort, [replace_cancelled(slot_of(s))], confirm_clash=confirm_clash)
+    slot = replace_cancelled(slot_of(s))
+    lock_slot_resources([slot])
+    warnings = check_slots(s.cohort, [slot], confirm_clash=confirm_clash)
     before = {"cancelled_at": s.cancelled_at, "cancel_reason": s.cancel_reason}
     s.cancelled_at = None
     s.cancel_reason = None
