@@ -67,7 +67,10 @@ def test_stats_and_requests_lead_to_each_other_and_to_the_schedule(client, org, 
     stats = client.get(f"/cohorts/{cohort.id}/attendance").get_data(as_text=True)
     assert "5月9日（周五）" in stats and "05-09" not in stats
     assert not _links(
-        stats, f"/cohorts/{cohort.id}/requests", f"/cohorts/{cohort.id}/schedule", f"/sessions/{s.id}/sheet.pdf"
+        stats,
+        f"/cohorts/{cohort.id}/requests",
+        f"/cohorts/{cohort.id}/schedule",
+        f"/sessions/{s.id}/sheet.pdf",
     )
     requests = client.get(f"/cohorts/{cohort.id}/requests").get_data(as_text=True)
     assert not _links(requests, f"/cohorts/{cohort.id}/attendance", f"/cohorts/{cohort.id}/schedule")
