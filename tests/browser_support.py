@@ -76,6 +76,8 @@ def running_server(directory: Path) -> Iterator[str]:
         CADRE_CONFIG="development",
         CADRE_CHECK_PRINTING="0",
         SECRET_KEY="browser-test",
+        # As bin/serve does: printed and subscribed links carry the address the server is on.
+        CADRE_PUBLIC_URL=f"http://127.0.0.1:{port}/",
         RATELIMIT_STORAGE_URI="memory://",
         PYTHONWARNINGS="ignore",
     )
