@@ -61,7 +61,7 @@ def test_organizer_builds_a_site_visit_sees_the_clash_and_saves(server, browser)
     # From the cohort to its schedule.
     page.goto(server + "/cohorts/")
     page.get_by_role("link", name=COHORT_NAME).first.click()
-    page.get_by_role("link", name="课程安排").click()
+    page.get_by_role("link", name="课程安排", exact=True).click()
     schedule_url = page.url
 
     # A lecture in the hall, 09:00–11:00.
