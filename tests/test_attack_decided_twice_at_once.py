@@ -16,7 +16,7 @@ from cadre.enums import LeaveStatus
 from cadre.extensions import db
 from cadre.models import AttendanceRecord, AuditEvent, CorrectionRequest, LeaveRequest
 from tests.factories import make_session, make_trainee_user
-from tests.test_race_class_monitor import at_the_same_moment, organizers_of_one_cohort
+from tests.race_support import at_the_same_moment, organizers_of_one_cohort
 
 
 def _decide(client, url: str, decision: str):

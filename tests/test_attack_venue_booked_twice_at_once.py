@@ -17,7 +17,7 @@ from cadre.extensions import db
 from cadre.models import Role, TrainingSession, Venue
 from cadre.models.types import utcnow
 from tests.factories import login, make_cohort, make_session, make_user
-from tests.test_race_class_monitor import at_the_same_moment, organizers_of_one_cohort
+from tests.race_support import at_the_same_moment, organizers_of_one_cohort
 
 MORNING = datetime(2025, 5, 12, 1, 0, tzinfo=UTC)  # Mon 12 May 09:00 in Shanghai
 AFTERNOON = datetime(2025, 5, 12, 6, 0, tzinfo=UTC)  # 14:00

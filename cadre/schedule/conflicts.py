@@ -212,3 +212,32 @@ def check_slots(
     if rules.blocking(problems) and not confirm_clash:
         raise ClashError(problems, lines)
     return lines
+
+
+def refuse_duplicates(cohort: Cohort, slots: list[rules.SlotValue]) -> None:
+    """A new session the cohort already has (same title, same start and end, not cancelled) is refused.
+
+    That is a form sent twice (a double tap, a retried request, the back button), never a
+    plan: saving it again would put the class on the timetable twice. Called with the
+    cohort locked, so two copies sent at the same moment cannot both pass.
+    """
+    titles = {slot.title for slot in slots}
+    starts = {slot.starts_at for slot in slots}
+    existing = db.session.execute(
+        select(TrainingSession.title, TrainingSession.starts_at, TrainingSession.ends_at).where(
+            TrainingSession.cohort_id == cohort.id,
+            TrainingSession.cancelled_at.is_(None),
+            TrainingSession.title.in_(titles),
+            TrainingSession.starts_at.in_(starts),
+        )
+    ).all()
+    taken = {(title, start, end) for title, start, end in existing}
+    for slot in slots:
+        if (slot.title, slot.starts_at, slot.ends_at) in taken:
+            raise ServiceError(
+                _(
+                    "本班%(when)s已有课程“%(title)s”，可能是重复提交，没有再次保存。请在课程安排中查看。",
+                    when=day_label(rules.local_date(slot.starts_at)),
+                    title=slot.title,
+                )
+            )

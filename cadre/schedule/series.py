@@ -40,6 +40,7 @@ def create_series(
     conflicts._lock_resources(venue_id, speakers)
     weeks = [_week(data, start, end) for start, end in times]
     slots = [services.candidate(cohort, week, None, speakers, venue_id) for week in weeks]
+    conflicts.refuse_duplicates(cohort, slots)
     warnings = conflicts.check_slots(cohort, slots, confirm_clash=confirm_clash, label_days=True)
     series_id = secrets.token_hex(8)
     created = []

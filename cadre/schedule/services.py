@@ -31,7 +31,13 @@ from cadre.models import (
 from cadre.models.types import utcnow
 from cadre.rules import schedule as rules
 from cadre.schedule import resources
-from cadre.schedule.conflicts import _lock_resources, check_slots, lock_slot_resources, slot_of
+from cadre.schedule.conflicts import (
+    _lock_resources,
+    check_slots,
+    lock_slot_resources,
+    refuse_duplicates,
+    slot_of,
+)
 from cadre.schedule_messages import field_error_message
 from cadre.services import NotFound, ServiceError, lock_cohort
 
@@ -275,9 +281,9 @@ def create_session(
     lock_cohort(cohort.id)
     venue_id, speakers, goals = prepare(cohort, data)
     _lock_resources(venue_id, speakers)
-    warnings = check_slots(
-        cohort, [candidate(cohort, data, None, speakers, venue_id)], confirm_clash=confirm_clash
-    )
+    slot = candidate(cohort, data, None, speakers, venue_id)
+    refuse_duplicates(cohort, [slot])
+    warnings = check_slots(cohort, [slot], confirm_clash=confirm_clash)
     venue_id = _venue_for_write(data, venue_id)
     s = TrainingSession(series_id=series_id)
     db.session.add(s)
