@@ -86,7 +86,7 @@ def test_roster_shows_group_role_status_and_full_phone_to_managers(client, cohor
     assert "13812345678" in page
     assert "第一组" in page and "第二组" in page
     assert "班长" in page
-    assert "已退出" in page and "工作调动" in page
+    assert "退训" in page and "工作调动" in page
     assert "慧华苑居民区" in page
     assert f'value="{zhang.id}"' in page  # a checkbox for bulk changes
 
@@ -428,8 +428,8 @@ def test_withdraw_keeps_the_person_in_the_roster_with_date_and_reason(client, co
     assert event.before["status"] == "active" and event.after["status"] == "withdrawn"
     assert event.after["withdrawal_reason"] == "工作调动" and event.cohort_id == cohort.id
     page = client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
-    assert "恢复为在读" in page  # the way back
-    assert "状态：在读 → 已退出" in page  # the history
+    assert "恢复为在训" in page  # the way back
+    assert "状态：在训 → 退训" in page  # the history
     assert "退出原因：— → 工作调动" in page
 
 
@@ -474,7 +474,7 @@ def test_reactivate_brings_a_withdrawn_trainee_back(client, cohort):
         withdrawal_reason="工作调动",
     )
     response = client.post(url(cohort, f"/{e.id}/reactivate"), follow_redirects=True)
-    assert "张伟 已恢复为在读" in response.get_data(as_text=True)
+    assert "张伟 已恢复为在训" in response.get_data(as_text=True)
     e = fresh(e)
     assert (e.status, e.withdrawn_on, e.withdrawal_reason) == (EnrollmentStatus.ACTIVE, None, None)
     [event] = events("enrollment.reactivated")

@@ -332,7 +332,7 @@ def reactivate_enrollment(cohort_id: int, enrollment_id: int):
     except ServiceError as err:
         flash(err.message, "info")
     else:
-        flash(_("%(name)s 已恢复为在读。", name=enrollment.trainee.name), "success")
+        flash(_("%(name)s 已恢复为在训。", name=enrollment.trainee.name), "success")
     return redirect(_enrollment_url(cohort, enrollment.id))
 
 

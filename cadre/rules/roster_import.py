@@ -256,10 +256,13 @@ def normalize_name(raw: Any) -> str | None:
 
 
 _STATUSES = {
+    "在训": EnrollmentStatus.ACTIVE,
     "在读": EnrollmentStatus.ACTIVE,
     "在学": EnrollmentStatus.ACTIVE,
     "正常": EnrollmentStatus.ACTIVE,
     "active": EnrollmentStatus.ACTIVE,
+    "退训": EnrollmentStatus.WITHDRAWN,
+    "已退训": EnrollmentStatus.WITHDRAWN,
     "已退出": EnrollmentStatus.WITHDRAWN,
     "退出": EnrollmentStatus.WITHDRAWN,
     "已退学": EnrollmentStatus.WITHDRAWN,
