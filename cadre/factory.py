@@ -226,6 +226,10 @@ def _register_template_helpers(app: Flask) -> None:
             return ""
         return value.astimezone(zone).strftime(fmt)
 
+    from cadre import dates
+
+    dates.register(app)
+
     @app.template_filter("label")
     def label(value) -> str:
         return label_for(value)
