@@ -29,6 +29,8 @@ from tests.factories import (
     make_user,
 )
 
+CONFIRMED = {"confirmed": "1"}  # the second step of 从本班名单中删除
+
 
 def events(action):
     return db.session.scalars(
@@ -485,7 +487,7 @@ def test_remove_deletes_an_enrollment_without_records(client, cohort):
     t = make_trainee(name="张伟")
     e = enroll(cohort, t)
     enrollment_id, trainee_id = e.id, t.id
-    response = client.post(url(cohort, f"/{enrollment_id}/remove"), follow_redirects=True)
+    response = client.post(url(cohort, f"/{enrollment_id}/remove"), data=CONFIRMED, follow_redirects=True)
     assert "已将 张伟 从本班名单中删除" in response.get_data(as_text=True)
     assert enrollment_count() == 0
     assert db.session.get(Trainee, trainee_id) is not None  # the person stays in the pool
@@ -501,7 +503,7 @@ def test_remove_is_refused_when_there_is_attendance(client, cohort):
     db.session.add(AttendanceRecord(session_id=session.id, trainee_id=t.id, status=AttendanceStatus.PRESENT))
     db.session.commit()
     assert "签到记录 1 条" in client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
-    response = client.post(url(cohort, f"/{e.id}/remove"), follow_redirects=True)
+    response = client.post(url(cohort, f"/{e.id}/remove"), data=CONFIRMED, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "不能删除" in page and "请标记为退出" in page
     assert enrollment_count() == 1
@@ -521,7 +523,7 @@ def test_remove_is_refused_when_there_is_a_certificate(client, cohort):
         )
     )
     db.session.commit()
-    response = client.post(url(cohort, f"/{e.id}/remove"), follow_redirects=True)
+    response = client.post(url(cohort, f"/{e.id}/remove"), data=CONFIRMED, follow_redirects=True)
     assert "证书 1 张" in response.get_data(as_text=True)
     assert enrollment_count() == 1
 
@@ -534,7 +536,7 @@ def test_attendance_in_another_cohort_does_not_block_removal(client, cohort):
     session = make_session(other)
     db.session.add(AttendanceRecord(session_id=session.id, trainee_id=t.id, status=AttendanceStatus.PRESENT))
     db.session.commit()
-    client.post(url(cohort, f"/{e.id}/remove"))
+    client.post(url(cohort, f"/{e.id}/remove"), data=CONFIRMED)
     assert enrollment_count(cohort) == 0
     assert enrollment_count(other) == 1
 
