@@ -31,6 +31,25 @@ class EnrollmentStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class CohortPhase(enum.StrEnum):
+    """Where a cohort stands, derived from its dates (cadre.rules.phases), never stored."""
+
+    UPCOMING = "upcoming"  # 未开班
+    RUNNING = "running"  # 进行中
+    ENDED = "ended"  # 已结束
+    ARCHIVED = "archived"  # 已归档
+
+
+class EnrollmentStanding(enum.StrEnum):
+    """What a trainee's place in a cohort shows: the stored status read with the cohort's phase."""
+
+    ACTIVE = "active"  # 在训
+    ENDED = "ended"  # 已结束 (the class is over; no completion result yet)
+    COMPLETED = "completed"  # 已结业
+    NOT_COMPLETED = "not_completed"  # 未结业
+    WITHDRAWN = "withdrawn"  # 退训
+
+
 class SessionKind(enum.StrEnum):
     CEREMONY = "ceremony"  # 开班仪式 / 动员讲话
     LECTURE = "lecture"  # 专题讲座 / 集中授课
@@ -73,6 +92,8 @@ class LeaveStatus(enum.StrEnum):
 
 
 __all__ = [
+    "CohortPhase",
+    "EnrollmentStanding",
     "Transport",
     "AttendanceStatus",
     "ClassRole",

@@ -226,10 +226,16 @@ def _register_template_helpers(app: Flask) -> None:
             return ""
         return value.astimezone(zone).strftime(fmt)
 
+    from cadre import dates
+
+    dates.register(app)
+
     @app.template_filter("label")
     def label(value) -> str:
         return label_for(value)
 
     @app.context_processor
     def inject_globals():
-        return {"current_language": str(get_locale() or "zh")}
+        language = str(get_locale() or "zh")
+        # A label's colon: full-width after Chinese, ": " after English ("Group leader: 王芳").
+        return {"current_language": language, "colon": "：" if language == "zh" else ": "}

@@ -6,7 +6,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
-from cadre.enums import Transport
+from cadre.enums import CohortPhase, EnrollmentStanding, Transport
 from cadre.models import (
     AttendanceStatus,
     ClassRole,
@@ -20,15 +20,24 @@ from cadre.models import (
 
 LABELS: list[tuple[enum.Enum, object]] = [
     (Role.ADMIN, _l("系统管理员")),
-    (Role.ORGANIZER, _l("组织者")),
+    (Role.ORGANIZER, _l("组织者")),  # the role name admins see; on a class the person is its 班主任
     (Role.TRAINEE, _l("学员")),
     (Gender.MALE, _l("男")),
     (Gender.FEMALE, _l("女")),
     (ClassRole.MONITOR, _l("班长")),
     (ClassRole.GROUP_LEADER, _l("组长")),
     (ClassRole.MEMBER, _l("学员")),
-    (EnrollmentStatus.ACTIVE, _l("在读")),
-    (EnrollmentStatus.WITHDRAWN, _l("已退出")),
+    (EnrollmentStatus.ACTIVE, _l("在训")),
+    (EnrollmentStatus.WITHDRAWN, _l("退训")),
+    (EnrollmentStanding.ACTIVE, _l("在训")),
+    (EnrollmentStanding.ENDED, _l("已结束")),
+    (EnrollmentStanding.COMPLETED, _l("已结业")),
+    (EnrollmentStanding.NOT_COMPLETED, _l("未结业")),
+    (EnrollmentStanding.WITHDRAWN, _l("退训")),
+    (CohortPhase.UPCOMING, _l("未开班")),
+    (CohortPhase.RUNNING, _l("进行中")),
+    (CohortPhase.ENDED, _l("已结束")),
+    (CohortPhase.ARCHIVED, _l("已归档")),
     (SessionKind.CEREMONY, _l("开班仪式")),
     (SessionKind.LECTURE, _l("专题讲座")),
     (SessionKind.ONSITE, _l("现场教学")),

@@ -184,6 +184,8 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "admin.edit_user":                 {"GET":  "L D D D D D O",
                                         "POST": "L D D D D D A"},
     "admin.reset_password":            {"POST": "L D D D D D A"},
+    "admin.audit_log":                 {"GET":  "L D D D D D O"},
+    "admin.backups":                   {"GET":  "L D D D D D O"},
 }
 # fmt: on
 

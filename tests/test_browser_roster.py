@@ -75,7 +75,7 @@ def open_cohort(page, base: str) -> None:
 def roster_count(page, base: str) -> str:
     open_cohort(page, base)
     page.locator(".cohort-actions").get_by_role("link", name="学员名单").click()
-    return page.get_by_text(re.compile(r"在读 \d+ 人，共 \d+ 人")).inner_text()
+    return page.get_by_text(re.compile(r"在训 \d+ 人，共 \d+ 人")).inner_text()
 
 
 def test_office_roster_goes_in_through_the_web_and_a_trainee_finds_their_record(server, browser):
@@ -103,7 +103,7 @@ def test_office_roster_goes_in_through_the_web_and_a_trainee_finds_their_record(
         page.get_by_role("button", name="确认导入").click()
 
         expect(page.get_by_text("导入完成：新建学员 29 人。")).to_be_visible()
-        assert roster_count(page, server) == "在读 29 人，共 29 人"
+        assert roster_count(page, server) == "在训 29 人，共 29 人"
         expect(page.locator("table.roster tbody tr")).to_have_count(29)
         for person in (OFFICE_TRAINEES[0], OFFICE_TRAINEES[-1]):
             expect(page.locator("table.roster").get_by_text(person.name, exact=True)).to_be_visible()
@@ -119,7 +119,7 @@ def test_office_roster_goes_in_through_the_web_and_a_trainee_finds_their_record(
             expect(page.locator(".invalid-feedback")).to_contain_text(message)
             expect(page.get_by_text("没有导入任何数据。")).to_be_visible()
             expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
-        assert roster_count(page, server) == "在读 29 人，共 29 人"
+        assert roster_count(page, server) == "在训 29 人，共 29 人"
 
         # 2. The exported roster, downloaded as the browser does it.
         open_cohort(page, server)

@@ -329,7 +329,7 @@ def test_unknown_cohort_is_404(client, admin):
 
 def test_archived_cohort_leaves_home_but_stays_in_the_filtered_list(client, organizer):
     cohort = make_cohort(organizers=[organizer], name="已结束的班")
-    response = client.post(f"/cohorts/{cohort.id}/archive", follow_redirects=True)
+    response = client.post(f"/cohorts/{cohort.id}/archive", data={"confirmed": "1"}, follow_redirects=True)
     assert "培训班已归档" in response.get_data(as_text=True)
     db.session.refresh(cohort)
     assert cohort.is_archived
@@ -344,7 +344,7 @@ def test_archived_cohort_leaves_home_but_stays_in_the_filtered_list(client, orga
 
 def test_unarchive_brings_the_cohort_back(client, organizer):
     cohort = make_cohort(organizers=[organizer], name="又开班了")
-    client.post(f"/cohorts/{cohort.id}/archive")
+    client.post(f"/cohorts/{cohort.id}/archive", data={"confirmed": "1"})
     client.post(f"/cohorts/{cohort.id}/unarchive")
     db.session.refresh(cohort)
     assert not cohort.is_archived
@@ -354,8 +354,8 @@ def test_unarchive_brings_the_cohort_back(client, organizer):
 
 def test_archiving_twice_records_one_event(client, organizer):
     cohort = make_cohort(organizers=[organizer])
-    client.post(f"/cohorts/{cohort.id}/archive")
-    response = client.post(f"/cohorts/{cohort.id}/archive", follow_redirects=True)
+    client.post(f"/cohorts/{cohort.id}/archive", data={"confirmed": "1"})
+    response = client.post(f"/cohorts/{cohort.id}/archive", data={"confirmed": "1"}, follow_redirects=True)
     assert "已经是归档状态" in response.get_data(as_text=True)
     assert len(events("cohort.archived")) == 1
 

@@ -29,6 +29,8 @@ from tests.factories import (
     make_user,
 )
 
+CONFIRMED = {"confirmed": "1"}  # the second step of 从本班名单中删除
+
 
 def events(action):
     return db.session.scalars(
@@ -86,7 +88,7 @@ def test_roster_shows_group_role_status_and_full_phone_to_managers(client, cohor
     assert "13812345678" in page
     assert "第一组" in page and "第二组" in page
     assert "班长" in page
-    assert "已退出" in page and "工作调动" in page
+    assert "退训" in page and "工作调动" in page
     assert "慧华苑居民区" in page
     assert f'value="{zhang.id}"' in page  # a checkbox for bulk changes
 
@@ -428,8 +430,8 @@ def test_withdraw_keeps_the_person_in_the_roster_with_date_and_reason(client, co
     assert event.before["status"] == "active" and event.after["status"] == "withdrawn"
     assert event.after["withdrawal_reason"] == "工作调动" and event.cohort_id == cohort.id
     page = client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
-    assert "恢复为在读" in page  # the way back
-    assert "状态：在读 → 已退出" in page  # the history
+    assert "恢复为在训" in page  # the way back
+    assert "状态：在训 → 退训" in page  # the history
     assert "退出原因：— → 工作调动" in page
 
 
@@ -474,7 +476,7 @@ def test_reactivate_brings_a_withdrawn_trainee_back(client, cohort):
         withdrawal_reason="工作调动",
     )
     response = client.post(url(cohort, f"/{e.id}/reactivate"), follow_redirects=True)
-    assert "张伟 已恢复为在读" in response.get_data(as_text=True)
+    assert "张伟 已恢复为在训" in response.get_data(as_text=True)
     e = fresh(e)
     assert (e.status, e.withdrawn_on, e.withdrawal_reason) == (EnrollmentStatus.ACTIVE, None, None)
     [event] = events("enrollment.reactivated")
@@ -485,7 +487,7 @@ def test_remove_deletes_an_enrollment_without_records(client, cohort):
     t = make_trainee(name="张伟")
     e = enroll(cohort, t)
     enrollment_id, trainee_id = e.id, t.id
-    response = client.post(url(cohort, f"/{enrollment_id}/remove"), follow_redirects=True)
+    response = client.post(url(cohort, f"/{enrollment_id}/remove"), data=CONFIRMED, follow_redirects=True)
     assert "已将 张伟 从本班名单中删除" in response.get_data(as_text=True)
     assert enrollment_count() == 0
     assert db.session.get(Trainee, trainee_id) is not None  # the person stays in the pool
@@ -501,7 +503,7 @@ def test_remove_is_refused_when_there_is_attendance(client, cohort):
     db.session.add(AttendanceRecord(session_id=session.id, trainee_id=t.id, status=AttendanceStatus.PRESENT))
     db.session.commit()
     assert "签到记录 1 条" in client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
-    response = client.post(url(cohort, f"/{e.id}/remove"), follow_redirects=True)
+    response = client.post(url(cohort, f"/{e.id}/remove"), data=CONFIRMED, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "不能删除" in page and "请标记为退出" in page
     assert enrollment_count() == 1
@@ -521,7 +523,7 @@ def test_remove_is_refused_when_there_is_a_certificate(client, cohort):
         )
     )
     db.session.commit()
-    response = client.post(url(cohort, f"/{e.id}/remove"), follow_redirects=True)
+    response = client.post(url(cohort, f"/{e.id}/remove"), data=CONFIRMED, follow_redirects=True)
     assert "证书 1 张" in response.get_data(as_text=True)
     assert enrollment_count() == 1
 
@@ -534,7 +536,7 @@ def test_attendance_in_another_cohort_does_not_block_removal(client, cohort):
     session = make_session(other)
     db.session.add(AttendanceRecord(session_id=session.id, trainee_id=t.id, status=AttendanceStatus.PRESENT))
     db.session.commit()
-    client.post(url(cohort, f"/{e.id}/remove"))
+    client.post(url(cohort, f"/{e.id}/remove"), data=CONFIRMED)
     assert enrollment_count(cohort) == 0
     assert enrollment_count(other) == 1
 

@@ -99,9 +99,9 @@ def test_organizer_downloads_the_roster(client, organizer, cohort):
     ]  # fmt: skip
     rows = {r[1]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows["王芳"][:5] == (1, "王芳", "女", "1990.05", "13800138000")
-    assert rows["王芳"][9:12] == ("第一组", "班长", "在读")
+    assert rows["王芳"][9:12] == ("第一组", "班长", "在训")
     assert rows["张伟"][3] == "1979"
-    assert rows["张伟"][11:14] == ("已退出", "2025-05-20", "工作调动")
+    assert rows["张伟"][11:14] == ("退训", "2025-05-20", "工作调动")
     assert ws["E3"].data_type == "s"  # phones are text
 
 

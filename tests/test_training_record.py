@@ -163,7 +163,7 @@ def test_record_page_shows_cohorts_hours_attendance_and_certificates(client, his
     assert "2 / 2" in html and "100.0%" in html
     assert "QLA2025-0001" in html and "有效" in html
     assert "QLB2024-0001" in html and "已撤销" in html
-    assert "已退出" in html and "2024-03-05" in html
+    assert "退训" in html and "2024年3月5日" in html
     assert "第一组" in html
     assert "13812345678" in html  # the admin manages this trainee
 

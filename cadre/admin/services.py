@@ -125,3 +125,26 @@ def reset_password(user_id: int, password_hash: str) -> User:
     ended = end_all_logins(user.id)
     audit.record("user.password_reset", user, after={"sessions_ended": ended})
     return user
+
+
+def audit_changes(event) -> list[tuple[str, str, str]]:
+    """(field, before, after) for every field an audit event names, as text a person reads."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    rows = []
+    for key in list(dict.fromkeys([*before, *after])):
+        rows.append((str(key), _audit_text(before.get(key)), _audit_text(after.get(key))))
+    return rows
+
+
+def _audit_text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, list | tuple):
+        shown = "、".join(_audit_text(v) for v in value[:10])
+        return shown + (f" …（{len(value)}）" if len(value) > 10 else "")
+    if isinstance(value, dict):
+        return "；".join(f"{k}={_audit_text(v)}" for k, v in value.items())
+    return str(value)

@@ -134,3 +134,80 @@ def reset_password(user_id: int):
     except NotFound:
         abort(404)
     return render_template("admin/password_shown.html", user=user, password=password)
+
+
+# --- audit log and backups -----------------------------------------------------------------------
+
+AUDIT_PER_PAGE = 50
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    """What the system recorded: who did what, when, before → after; filter by person, action, cohort, day."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, request
+
+    from cadre.models import AuditEvent
+
+    args = request.args
+    stmt = select(AuditEvent).options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
+    actor = (args.get("actor") or "").strip()[:64]
+    action = (args.get("action") or "").strip()[:64]
+    cohort_id = args.get("cohort", type=int)
+    day_text = (args.get("day") or "").strip()[:10]
+    day = None
+    if actor:
+        ids = select(User.id).where(
+            (User.username.contains(actor, autoescape=True))
+            | (User.display_name.contains(actor, autoescape=True))
+        )
+        stmt = stmt.where(AuditEvent.actor_id.in_(ids))
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+    if cohort_id is not None and 0 < cohort_id < 2**31:
+        stmt = stmt.where(AuditEvent.cohort_id == cohort_id)
+    if day_text:
+        try:
+            day = datetime.strptime(day_text, "%Y-%m-%d").date()
+        except ValueError:
+            flash(_("日期格式应为 2025-05-09。"), "warning")
+        else:
+            zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+            start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+            stmt = stmt.where(AuditEvent.at >= start, AuditEvent.at < start + timedelta(days=1))
+    page = min(max(args.get("page", 1, type=int), 1), 100_000)
+    pagination = db.paginate(stmt, page=page, per_page=AUDIT_PER_PAGE, error_out=False)
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
+    return render_template(
+        "admin/audit.html",
+        events=[(e, services.audit_changes(e)) for e in pagination.items],
+        pagination=pagination,
+        actions=actions,
+        cohorts={c.id: c for c in cohorts},
+        filters={
+            "actor": actor,
+            "action": action,
+            "cohort": cohort_id,
+            "day": day.isoformat() if day else "",
+        },
+        query={k: v for k, v in args.items() if k != "page" and v},
+    )
+
+
+@bp.route("/backups")
+@admin_required
+def backups():
+    """Recent backups, as the audit log recorded them, and how to make one."""
+    from cadre.models import AuditEvent
+
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "database.backup")
+        .order_by(AuditEvent.id.desc())
+        .limit(20)
+    ).all()
+    return render_template("admin/backups.html", events=events)

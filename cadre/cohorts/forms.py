@@ -270,6 +270,8 @@ class CohortForm(FlaskForm):
 
 class ArchiveForm(FlaskForm):
     submit = SubmitField(_l("归档"))
+    # Archiving asks first: a POST without confirmed=1 shows what will happen (no JavaScript needed).
+    confirmed = HiddenField()
 
 
 class EnrollmentForm(FlaskForm):
@@ -370,3 +372,5 @@ class ConfirmForm(FlaskForm):
     """A button that changes something (re-activate, remove, unarchive): CSRF only."""
 
     submit = SubmitField(_l("确定"))
+    # Removing asks first: a POST without confirmed=1 shows what will happen (no JavaScript needed).
+    confirmed = HiddenField()

@@ -52,7 +52,7 @@ def describe_history(events: Iterable[AuditEvent]) -> list[HistoryLine]:
         "enrollment.added": _("加入本班"),
         "enrollment.updated": _("修改小组/职务"),
         "enrollment.withdrawn": _("标记为退出"),
-        "enrollment.reactivated": _("恢复在读"),
+        "enrollment.reactivated": _("恢复在训"),
         "enrollment.removed": _("从名单删除"),
     }
     fields = {

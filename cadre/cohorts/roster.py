@@ -286,7 +286,7 @@ def reactivate(cohort: Cohort, enrollment_id: int) -> Enrollment:
     cohort = _open_cohort(cohort)
     e = _enrollment_for_write(cohort, enrollment_id)
     if e.status == EnrollmentStatus.ACTIVE:
-        raise ServiceError(_("%(name)s 目前在读，无需恢复。", name=e.trainee.name))
+        raise ServiceError(_("%(name)s 目前在训，无需恢复。", name=e.trainee.name))
     before = enrollment_snapshot(e)
     e.status = EnrollmentStatus.ACTIVE
     e.withdrawn_on = None

@@ -332,7 +332,7 @@ def reactivate_enrollment(cohort_id: int, enrollment_id: int):
     except ServiceError as err:
         flash(err.message, "info")
     else:
-        flash(_("%(name)s 已恢复为在读。", name=enrollment.trainee.name), "success")
+        flash(_("%(name)s 已恢复为在训。", name=enrollment.trainee.name), "success")
     return redirect(_enrollment_url(cohort, enrollment.id))
 
 
@@ -342,8 +342,30 @@ def remove_enrollment(cohort_id: int, enrollment_id: int):
     enrollment = _enrollment_or_404(cohort, enrollment_id)
     if (refusal := _refuse_if_archived(cohort)) is not None:
         return refusal
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
+    if form.confirmed.data != "1":
+        # The second step: name who goes and what stays before removing anyone.
+        return render_template(
+            "cohorts/confirm.html",
+            cohort=cohort,
+            form=ConfirmForm(formdata=None, confirmed="1"),
+            action=url_for("cohorts.remove_enrollment", cohort_id=cohort.id, enrollment_id=enrollment.id),
+            title=_("从本班名单中删除 %(name)s？", name=enrollment.trainee.name),
+            consequences=[
+                _(
+                    "%(name)s 将不再出现在“%(cohort)s”的学员名单中。",
+                    name=enrollment.trainee.name,
+                    cohort=cohort.name,
+                ),
+                _("学员档案和其他培训班的记录保留。"),
+                _("如果此人只是不再参加培训，请改用“退训”：名单和档案中会保留记录。"),
+            ],
+            confirm_label=_("确认删除"),
+            danger=True,
+            cancel_url=_enrollment_url(cohort, enrollment.id),
+        )
     try:
         with writing():
             name = roster.remove(cohort, enrollment.id)

@@ -24,6 +24,7 @@ from cadre.models import (
     Venue,
 )
 from cadre.rules import cohort_rules
+from cadre.rules.names import name_sort_key
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ _ROLE_ORDER = {ClassRole.MONITOR: 0, ClassRole.GROUP_LEADER: 1, ClassRole.MEMBER
 
 
 def roster(cohort: Cohort) -> list[Enrollment]:
-    """The cohort's enrollments with trainees, ordered by status, group, role and name (2 queries)."""
+    """The cohort's enrollments with trainees, ordered by status, group, role and pinyin (2 queries)."""
     rows = db.session.scalars(
         select(Enrollment).where(Enrollment.cohort_id == cohort.id).options(selectinload(Enrollment.trainee))
     ).all()
@@ -75,7 +76,7 @@ def roster(cohort: Cohort) -> list[Enrollment]:
             e.group is None,
             cohort_rules.group_sort_key(e.group or ""),
             _ROLE_ORDER.get(e.class_role, 9),
-            e.trainee.name,
+            name_sort_key(e.trainee.name),
         ),
     )
 

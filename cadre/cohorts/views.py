@@ -125,8 +125,25 @@ def edit(cohort_id: int):
 
 def _set_archived(cohort_id: int, archived: bool):
     cohort = get_cohort_or_404(cohort_id, manage=True)
-    if not ArchiveForm().validate_on_submit():
+    form = ArchiveForm()
+    if not form.validate_on_submit():
         abort(400)
+    if archived and form.confirmed.data != "1" and not cohort.is_archived:
+        # The second step: say what archiving does before doing it.
+        return render_template(
+            "cohorts/confirm.html",
+            cohort=cohort,
+            form=ArchiveForm(formdata=None, confirmed="1"),
+            action=url_for("cohorts.archive", cohort_id=cohort.id),
+            title=_("归档“%(name)s”？", name=cohort.name),
+            consequences=[
+                _("首页和“当前”列表中不再显示本班，在“培训班 → 已归档”中仍可查看。"),
+                _("学员名单、课程安排变为只读，不能再导入学员。"),
+                _("随时可以在“编辑培训班”中取消归档。"),
+            ],
+            confirm_label=_("确认归档"),
+            cancel_url=url_for("cohorts.edit", cohort_id=cohort.id),
+        )
     try:
         with writing():
             changed = edits.set_archived(cohort, archived)

@@ -126,7 +126,7 @@ def cell_error_message(code: str, params: dict) -> str:
             "一个班只能有一名班长，第 %(rows)s 行也填了班长。",
             rows="、".join(str(r) for r in p.get("rows", [])),
         ),
-        "status_invalid": lambda: _("状态“%(value)s”无法识别，请填“在读”或“已退出”。", value=p.get("value")),
+        "status_invalid": lambda: _("状态“%(value)s”无法识别，请填“在训”或“退训”。", value=p.get("value")),
         "date_invalid": lambda: _("无法识别日期“%(value)s”，请写成 2025-05-20。", value=p.get("value")),
     }
     make = messages.get(code)

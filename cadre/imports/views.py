@@ -13,6 +13,8 @@ from cadre.cohorts.summaries import roster
 from cadre.extensions import db
 from cadre.imports import services, uploads, workbooks
 from cadre.imports.forms import CommitForm, UploadForm
+from cadre.imports.messages import field_label
+from cadre.rules.roster_import import FIELDS
 from cadre.rules.text import clean_text
 from cadre.services import ServiceError, writing
 
@@ -40,6 +42,13 @@ def _commit_form(plan: services.ImportPlan, token: str) -> CommitForm:
     )
 
 
+def _shown_fields(plan) -> list[str]:
+    """Every column the file holds and the import reads, in the template's order (序号, 姓名, 手机 aside)."""
+    if plan.header is None:
+        return []
+    return [name for name in FIELDS if name in plan.header.fields and name not in ("seq", "name", "phone")]
+
+
 def _render_preview(cohort, plan, commit_form=None, status=200):
     return (
         render_template(
@@ -49,6 +58,9 @@ def _render_preview(cohort, plan, commit_form=None, status=200):
             commit_form=commit_form,
             upload_form=UploadForm(formdata=None),
             outcome_labels=outcome_labels(),
+            import_fields=FIELDS,
+            shown_fields=_shown_fields(plan),
+            field_labels={name: field_label(name) for name in FIELDS},
             summary=summary_text(*(plan.counts[k] for k in ("new", "enroll", "update", "same"))),
         ),
         status,

@@ -51,7 +51,7 @@ REQUIRED = {"name", "phone"}
 # Values as offices write them; the import reads these back.
 GENDER_TEXT = {Gender.MALE: "男", Gender.FEMALE: "女"}
 ROLE_TEXT = {ClassRole.MONITOR: "班长", ClassRole.GROUP_LEADER: "组长", ClassRole.MEMBER: "学员"}
-STATUS_TEXT = {EnrollmentStatus.ACTIVE: "在读", EnrollmentStatus.WITHDRAWN: "已退出"}
+STATUS_TEXT = {EnrollmentStatus.ACTIVE: "在训", EnrollmentStatus.WITHDRAWN: "退训"}
 
 TITLE_FONT = Font(bold=True, size=14)
 HEADER_FONT = Font(bold=True)

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cadre.extensions import db
-from cadre.models.types import UTCDateTime, utcnow
+from cadre.models.types import UTCDateTime, local_today, utcnow
 from cadre.models.user import cohort_organizers
 
 if TYPE_CHECKING:
@@ -65,6 +65,13 @@ class Cohort(db.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def phase(self):
+        """未开班 / 进行中 / 已结束 / 已归档, from the dates and today (cadre.rules.phases)."""
+        from cadre.rules.phases import cohort_phase
+
+        return cohort_phase(self.start_date, self.end_date, archived=self.is_archived, today=local_today())
 
     def __repr__(self) -> str:
         return f"<Cohort {self.code}>"

@@ -39,6 +39,13 @@ class Enrollment(db.Model):
     trainee: Mapped[Trainee] = relationship(back_populates="enrollments")
 
     @property
+    def standing(self):
+        """在训 / 已结束 / 退训 (已结业 / 未结业 once completion exists): cadre.rules.phases."""
+        from cadre.rules.phases import enrollment_standing
+
+        return enrollment_standing(self.status, self.cohort.phase)
+
+    @property
     def is_leader(self) -> bool:
         """班长 and 组长 may take roll call for their group."""
         return self.class_role in (ClassRole.MONITOR, ClassRole.GROUP_LEADER)

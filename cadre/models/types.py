@@ -1,6 +1,6 @@
 """Column types shared by the models."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
@@ -31,6 +31,18 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date where the office is (DISPLAY_TIMEZONE, Asia/Shanghai by default)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, has_app_context
+
+    zone = "Asia/Shanghai"
+    if has_app_context():
+        zone = current_app.config.get("DISPLAY_TIMEZONE", zone)
+    return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
 def enum_column(enum_cls, name: str, length: int = 20):

@@ -95,9 +95,13 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "工作单位",
         "所在社区",
         "社区",
+        "居委",
+        "居委会",
+        "所在居委",
+        "所在居委会",
         "community",
     ),
-    "position": ("职务", "现任职务", "现职务", "职位", "现岗位", "position"),
+    "position": ("职务", "现任职务", "职务名称", "现任职务名称", "现职务", "职位", "现岗位", "position"),
     "political_status": ("政治面貌", "political status"),
     "education": ("学历", "文化程度", "最高学历", "education"),
     "group": ("组别", "小组", "分组", "组", "所在小组", "group"),
@@ -256,10 +260,13 @@ def normalize_name(raw: Any) -> str | None:
 
 
 _STATUSES = {
+    "在训": EnrollmentStatus.ACTIVE,
     "在读": EnrollmentStatus.ACTIVE,
     "在学": EnrollmentStatus.ACTIVE,
     "正常": EnrollmentStatus.ACTIVE,
     "active": EnrollmentStatus.ACTIVE,
+    "退训": EnrollmentStatus.WITHDRAWN,
+    "已退训": EnrollmentStatus.WITHDRAWN,
     "已退出": EnrollmentStatus.WITHDRAWN,
     "退出": EnrollmentStatus.WITHDRAWN,
     "已退学": EnrollmentStatus.WITHDRAWN,

@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from cadre.dates import day_label
 from cadre.extensions import db
 from cadre.models import Cohort, SessionSpeaker, Speaker, TrainingSession, Venue
 from cadre.rules import schedule as rules
 from cadre.schedule import resources
-from cadre.schedule.display import day_label
 from cadre.schedule_messages import problem_message
 from cadre.services import ServiceError
 

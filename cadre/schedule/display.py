@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from flask_babel import format_date, get_locale
+from datetime import datetime
 
 from cadre.rules.schedule import LOCAL_TZ
-
-
-def day_label(day: date | None, *, with_year: bool = False) -> str:
-    """A local date as offices write it: 5月9日（周五）, or 2025年5月9日（周五） with the year."""
-    if day is None:
-        return ""
-    if str(get_locale() or "zh").startswith("zh"):
-        pattern = "y年M月d日（EEE）" if with_year else "M月d日（EEE）"
-    else:
-        pattern = "EEE d MMM y" if with_year else "EEE d MMM"
-    return format_date(day, pattern)
 
 
 def local(value: datetime | None) -> datetime | None:

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.dates import day_label
 from cadre.extensions import db
 from cadre.models import Cohort, TrainingSession
 from cadre.rules import schedule as rules
 from cadre.rules import schedule_moves as moves
 from cadre.schedule import conflicts, services
-from cadre.schedule.display import day_label
 from cadre.schedule_messages import field_error_message, rule_error_message, shift_leaving_message
 from cadre.services import ServiceError, lock_cohort
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,19 +14,11 @@ from cadre.rules import timetable_grid
 from cadre.schedule import conflicts as checks
 from cadre.schedule import form_data, resources, series, services
 from cadre.schedule.conflicts import ClashError
-from cadre.schedule.display import clock, day_label
+from cadre.schedule.display import clock
 from cadre.schedule.forms import CancelForm, GoalForm, RestoreForm, SessionForm, ShiftForm
 from cadre.services import NotFound, ServiceError, writing
 
 bp = Blueprint("schedule", __name__)
-
-
-@bp.app_template_filter("schedule_day")
-def schedule_day_filter(value, with_year: bool = False) -> str:
-    """5月9日（周五） for a date or a stored moment (taken in Shanghai)."""
-    if isinstance(value, datetime):
-        value = rules.local_date(value)
-    return day_label(value, with_year=with_year)
 
 
 def _managed_session(session_id: int) -> TrainingSession:

@@ -5,9 +5,8 @@ Dates read 5月9日（周五） in Chinese and Fri 9 May in English (with the ye
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -32,30 +31,6 @@ def label(value) -> str:
     if text == str(value) and value in _FALLBACK:
         return str(_FALLBACK[value])
     return text
-
-
-def _is_zh() -> bool:
-    return str(get_locale() or "zh").startswith("zh")
-
-
-def day_label(day: date | datetime | None, with_year: bool = False) -> str:
-    """5月9日（周五） / Fri 9 May; with the year: 2025年5月9日（周五） / Fri 9 May 2025."""
-    if day is None:
-        return ""
-    if isinstance(day, datetime):
-        day = day.date()
-    if _is_zh():
-        return format_date(day, "y年M月d日（EEE）" if with_year else "M月d日（EEE）")
-    return format_date(day, "EEE d MMM y" if with_year else "EEE d MMM")
-
-
-def span_label(first: date | None, last: date | None) -> str:
-    """A cohort's dates: 2025年5月9日（周五）至 2025年6月27日（周五）."""
-    if first is None and last is None:
-        return ""
-    if first is None or last is None or first == last:
-        return day_label(first or last, with_year=True)
-    return _("%(first)s 至 %(last)s", first=day_label(first, True), last=day_label(last, True))
 
 
 def countdown(now: datetime, starts_at: datetime, ends_at: datetime) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from cadre.dates import date_range
 from cadre.models import Cohort
 from cadre.models.types import utcnow
 from cadre.pdf import render_pdf
 from cadre.rules.timetable_grid import group_by_local_date
-from cadre.timetable import display, queries
+from cadre.timetable import queries
 
 
 def timetable_context(cohort: Cohort) -> dict:
@@ -16,7 +17,7 @@ def timetable_context(cohort: Cohort) -> dict:
         "days": group_by_local_date(sessions),
         "session_count": len(sessions),
         "printed_at": utcnow(),
-        "span": display.span_label(cohort.start_date, cohort.end_date),
+        "span": date_range(cohort.start_date, cohort.end_date),
     }
 
 

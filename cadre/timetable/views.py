@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from cadre.auth.permissions import can_manage_cohort, get_cohort_or_404
 from cadre.auth.public import public
+from cadre.dates import date_range, day_label
 from cadre.enums import SessionKind
 from cadre.extensions import db
 from cadre.models.types import utcnow
@@ -23,11 +24,6 @@ from cadre.timetable.urls import public_url, webcal
 from cadre.urls import public_url_missing_message
 
 bp = Blueprint("timetable", __name__)
-
-
-@bp.app_template_filter("day")
-def day_filter(value, with_year: bool = False) -> str:
-    return display.day_label(value, with_year)
 
 
 @bp.app_template_filter("kind_label")
@@ -74,7 +70,7 @@ def week(cohort_id: int):
         "today": today,
         "first_monday": _monday(first_day) if first_day else None,
         "last_monday": _monday(last_day) if last_day else None,
-        "span": display.span_label(cohort.start_date, cohort.end_date),
+        "span": date_range(cohort.start_date, cohort.end_date),
     }
     list_view = request.args.get("view") == "list"
     if list_view:
@@ -138,7 +134,7 @@ def _problem_lines(problems, sessions) -> list[tuple[object, str]]:
         (
             by_id.get(p.session_id),
             problem_message(
-                p, venues=venues, speakers=speakers, sessions=titles, format_day=display.day_label
+                p, venues=venues, speakers=speakers, sessions=titles, format_day=day_label
             ),
         )
         for p in problems

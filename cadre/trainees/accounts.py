@@ -24,6 +24,7 @@ from cadre.models import ClassRole, Cohort, Enrollment, EnrollmentStatus, Role, 
 from cadre.pdf import render_pdf
 from cadre.rules import privacy
 from cadre.rules.cohort_rules import group_sort_key
+from cadre.rules.names import name_sort_key
 from cadre.services import NotFound, ServiceError
 from cadre.trainees.access import managed_cohort_ids, may_manage_account, shared_account_message
 
@@ -116,7 +117,12 @@ def account_rows(cohort: Cohort, viewer: User) -> list[AccountRow]:
     ).all()
     enrollments = sorted(
         enrollments,
-        key=lambda e: (group_sort_key(e.group), _ROLE_ORDER.get(e.class_role, 9), e.trainee.name, e.id),
+        key=lambda e: (
+            group_sort_key(e.group),
+            _ROLE_ORDER.get(e.class_role, 9),
+            name_sort_key(e.trainee.name),
+            e.id,
+        ),
     )
     manageable = _manageable(cohort.id, viewer)
     wanted = [e.trainee.phone for e in enrollments if e.trainee.user is None and e.trainee.phone]

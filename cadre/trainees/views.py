@@ -9,6 +9,7 @@ import logging
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import npgettext
 from flask_login import current_user
 
 from cadre.auth.passwords import new_credentials
@@ -38,6 +39,13 @@ bp = Blueprint("trainees", __name__, url_prefix="/trainees")
 def hours_filter(value) -> str:
     """Credit hours without a useless .0: 8, 7.5."""
     return record_rules.format_hours(value)
+
+
+@bp.app_template_filter("hours_text")
+def hours_text_filter(value) -> str:
+    """1 学时 / 1 credit hour, 1.5 credit hours: the plural as English wants it."""
+    text = record_rules.format_hours(value) or "0"
+    return npgettext("credit hours", "%(h)s 学时", "%(h)s 学时", 1 if text == "1" else 2, h=text)
 
 
 @bp.app_template_filter("birth")
