@@ -27,6 +27,7 @@ from cadre.models import (
     LeaveRequest,
     LeaveStatus,
     Role,
+    SessionSpeaker,
     SignInMethod,
     Speaker,
     Trainee,
@@ -208,11 +209,13 @@ def _timetable(cohort: Cohort, venues: dict[str, Venue], speakers: dict[str, Spe
             starts_at=plan.starts_at,
             ends_at=plan.ends_at,
             venue=venues[plan.venue] if plan.venue else None,
-            speaker=speakers[plan.speaker] if plan.speaker else None,
             credit_hours=plan.credit_hours,
             is_required=plan.is_required,
             description=plan.description,
         )
+        session.speaker_links = [
+            SessionSpeaker(speaker=speakers[name], position=pos) for pos, name in enumerate(plan.speakers)
+        ]
         session.stops = [
             VisitStop(
                 position=pos,

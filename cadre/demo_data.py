@@ -95,7 +95,7 @@ class SessionPlan:
     kind: SessionKind
     title: str
     credit_hours: Decimal
-    speaker: str | None = None
+    speakers: tuple[str, ...] = ()
     venue: str | None = MAIN_VENUE
     is_required: bool = True
     description: str | None = None
@@ -123,7 +123,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.CEREMONY,
         "开班仪式暨动员讲话",
         Decimal("1"),
-        speaker="董启蒙",
+        speakers=("董启蒙",),
         description=(
             "从“为什么学”“学什么”“怎么学”三个维度作动员讲话：筑牢思想根基，淬炼履职本领，砥砺优良学风。"
         ),
@@ -135,7 +135,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "开班第一课《以习近平新时代中国特色社会主义思想引领新征程》",
         Decimal("2"),
-        speaker="张雪梅",
+        speakers=("张雪梅",),
         description="系统阐述习近平新时代中国特色社会主义思想的核心要义和精神实质。",
     ),
     SessionPlan(
@@ -169,7 +169,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "居民区议事协商的方法与实践",
         Decimal("3"),
-        speaker="陈立群",
+        speakers=("陈立群",),
     ),
     SessionPlan(
         _d(5, 16),
@@ -178,7 +178,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.EXCHANGE,
         "交流分享：我身边的群众工作故事",
         Decimal("3"),
-        speaker="周雅琴",
+        speakers=("周雅琴",),
         description="学员分组讲述入户走访、矛盾调解中的真实案例，资深书记现场点评。",
     ),
     SessionPlan(
@@ -188,7 +188,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "新时代群众工作方法与居民诉求处置",
         Decimal("3"),
-        speaker="刘振华",
+        speakers=("刘振华",),
     ),
     SessionPlan(
         _d(5, 23),
@@ -197,7 +197,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.ONSITE,
         "现场教学：“美好社区”议事厅里的协商民主",
         Decimal("4"),
-        speaker="周雅琴",
+        speakers=("周雅琴",),
         venue="恒丰居民区“美好社区”议事厅",
         description="旁听一次居民议事会，从议题征集、协商到结果公示，看“三会”制度如何落地。",
     ),
@@ -208,7 +208,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "为民服务：“一网通办”与社区事务办理实务",
         Decimal("3"),
-        speaker="黄敏",
+        speakers=("黄敏",),
     ),
     SessionPlan(
         _d(5, 30),
@@ -218,7 +218,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         "选学：基层治理案例读书分享会",
         Decimal("3"),
         is_required=False,
-        speaker="沈佳慧",
+        speakers=("沈佳慧",),
     ),
     SessionPlan(
         _d(6, 6),
@@ -227,7 +227,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "社区应急处突：防汛防台与突发事件先期处置",
         Decimal("3"),
-        speaker="吴建国",
+        speakers=("吴建国",),
     ),
     SessionPlan(
         _d(6, 6),
@@ -236,7 +236,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.ONSITE,
         "现场教学：“一网统管”与社区应急演练",
         Decimal("4"),
-        speaker="吴建国",
+        speakers=("吴建国",),
         venue="天目西路街道城市运行管理中心",
     ),
     SessionPlan(
@@ -246,7 +246,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.LECTURE,
         "居民区“两委”换届工作政策解读",
         Decimal("3"),
-        speaker="孙晓燕",
+        speakers=("孙晓燕",),
     ),
     SessionPlan(
         _d(6, 13),
@@ -256,7 +256,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         "选学：社区心理疏导与沟通技巧",
         Decimal("3"),
         is_required=False,
-        speaker="顾婉清",
+        speakers=("顾婉清",),
     ),
     SessionPlan(
         _d(6, 20),
@@ -265,7 +265,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.EXCHANGE,
         "小组研讨：我的居民区治理“微项目”",
         Decimal("3"),
-        speaker="刘振华",
+        speakers=("刘振华",),
     ),
     SessionPlan(
         _d(6, 27),
@@ -274,7 +274,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.ASSESSMENT,
         "结业考核：治理“微项目”汇报答辩",
         Decimal("3"),
-        speaker="沈佳慧",
+        speakers=("沈佳慧",),
     ),
     SessionPlan(
         _d(6, 27),
@@ -283,7 +283,7 @@ SESSIONS: tuple[SessionPlan, ...] = (
         SessionKind.EXCHANGE,
         "结业式暨学习成果交流",
         Decimal("2"),
-        speaker="董启蒙",
+        speakers=("董启蒙",),
     ),
 )
 

@@ -38,6 +38,16 @@ class SessionKind(enum.StrEnum):
     SITE_VISIT = "site_visit"  # 研学 / 参观考察
     EXCHANGE = "exchange"  # 交流分享 / 研讨
     ASSESSMENT = "assessment"  # 考核
+    OTHER = "other"  # 其他
+
+
+class Transport(enum.StrEnum):
+    """How a class travels to a site visit."""
+
+    BUS = "bus"  # 统一乘车
+    OWN_WAY = "own_way"  # 自行前往
+    WALK = "walk"  # 步行
+    PUBLIC = "public"  # 公共交通
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -63,6 +73,7 @@ class LeaveStatus(enum.StrEnum):
 
 
 __all__ = [
+    "Transport",
     "AttendanceStatus",
     "ClassRole",
     "EnrollmentStatus",

@@ -13,6 +13,7 @@ from cadre.models import (
     Enrollment,
     Role,
     SessionKind,
+    SessionSpeaker,
     Trainee,
     TrainingSession,
     User,
@@ -81,7 +82,10 @@ def make_session(cohort: Cohort, **kw) -> TrainingSession:
     kw.setdefault("kind", SessionKind.LECTURE)
     kw.setdefault("title", "专题讲座")
     kw.setdefault("credit_hours", Decimal("2"))
+    speakers = kw.pop("speakers", [kw.pop("speaker")] if kw.get("speaker") else [])
+    kw.pop("speaker", None)
     session = TrainingSession(cohort=cohort, starts_at=starts, **kw)
+    session.speaker_links = [SessionSpeaker(speaker=sp, position=i) for i, sp in enumerate(speakers)]
     db.session.add(session)
     db.session.commit()
     return session

@@ -138,13 +138,16 @@ def test_opening_day_has_ceremony_first_lesson_and_site_visit_with_two_stops(app
     assert [s.kind for s in day_one] == [SessionKind.CEREMONY, SessionKind.LECTURE, SessionKind.SITE_VISIT]
     ceremony, lecture, visit = day_one
     assert ceremony.starts_at.astimezone(SHANGHAI).hour < 12
-    assert (ceremony.speaker.name, ceremony.speaker.title) == ("董启蒙", "街道党工委书记、人大街工委主任")
+    assert (ceremony.speakers[0].name, ceremony.speakers[0].label) == (
+        "董启蒙",
+        "董启蒙（街道党工委书记、人大街工委主任）",
+    )
     assert "动员讲话" in ceremony.title
     assert "开班第一课" in lecture.title
     assert "《以习近平新时代中国特色社会主义思想引领新征程》" in lecture.title
-    assert (lecture.speaker.name, lecture.speaker.title) == (
+    assert (lecture.speakers[0].name, lecture.speakers[0].label) == (
         "张雪梅",
-        "上海交通大学马克思主义学院教授、博士生导师",
+        "张雪梅（上海交通大学马克思主义学院教授、博士生导师）",
     )
     assert lecture.ends_at.astimezone(SHANGHAI).hour < 12
     assert visit.starts_at.astimezone(SHANGHAI).strftime("%H:%M") == "13:30"

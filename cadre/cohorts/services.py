@@ -27,6 +27,7 @@ from cadre.models import (
     EnrollmentStatus,
     LeaveRequest,
     Role,
+    SessionSpeaker,
     Trainee,
     TrainingSession,
     User,
@@ -128,7 +129,7 @@ def timetable(cohort: Cohort) -> list[TrainingSession]:
         .order_by(TrainingSession.starts_at)
         .options(
             selectinload(TrainingSession.venue),
-            selectinload(TrainingSession.speaker),
+            selectinload(TrainingSession.speaker_links).selectinload(SessionSpeaker.speaker),
             selectinload(TrainingSession.stops),
         )
     ).all()

@@ -12,7 +12,7 @@ from cadre.auth.redirects import safe_next
 from cadre.cohorts.services import cohort_summaries
 from cadre.extensions import db
 from cadre.main.forms import LanguageForm
-from cadre.models import Cohort, Enrollment, EnrollmentStatus, Role, TrainingSession
+from cadre.models import Cohort, Enrollment, EnrollmentStatus, Role, SessionSpeaker, TrainingSession
 from cadre.models.types import utcnow
 
 bp = Blueprint("main", __name__)
@@ -37,7 +37,7 @@ def _trainee_home():
         .where(Enrollment.trainee_id == trainee_id, Enrollment.status == EnrollmentStatus.ACTIVE)
         .options(
             selectinload(TrainingSession.venue),
-            selectinload(TrainingSession.speaker),
+            selectinload(TrainingSession.speaker_links).selectinload(SessionSpeaker.speaker),
             selectinload(TrainingSession.stops),
             selectinload(TrainingSession.cohort),
         )

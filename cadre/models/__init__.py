@@ -8,11 +8,12 @@ from cadre.models.attendance import (
     SignInMethod,
 )
 from cadre.models.audit import AuditEvent
+from cadre.models.calendar import CalendarFeed
 from cadre.models.certificate import Certificate
-from cadre.models.cohort import Cohort
+from cadre.models.cohort import Cohort, CohortGoal
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
-from cadre.models.session import SessionKind, TrainingSession, VisitStop
+from cadre.models.session import SessionKind, SessionSpeaker, TrainingSession, VisitStop, session_goals
 from cadre.models.speaker import Speaker
 from cadre.models.trainee import Gender, Trainee
 from cadre.models.user import Role, User, cohort_organizers
@@ -22,9 +23,11 @@ __all__ = [
     "AttendanceRecord",
     "AttendanceStatus",
     "AuditEvent",
+    "CalendarFeed",
     "Certificate",
     "ClassRole",
     "Cohort",
+    "CohortGoal",
     "Enrollment",
     "EnrollmentStatus",
     "Gender",
@@ -34,6 +37,7 @@ __all__ = [
     "Role",
     "SessionFeedback",
     "SessionKind",
+    "SessionSpeaker",
     "SignInMethod",
     "Speaker",
     "Trainee",
@@ -42,4 +46,5 @@ __all__ = [
     "Venue",
     "VisitStop",
     "cohort_organizers",
+    "session_goals",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cadre.extensions import db
@@ -58,6 +58,9 @@ class Cohort(db.Model):
         cascade="all, delete-orphan",
         order_by="TrainingSession.starts_at",
     )
+    goals: Mapped[list[CohortGoal]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", order_by="CohortGoal.position"
+    )
 
     @property
     def is_archived(self) -> bool:
@@ -65,3 +68,20 @@ class Cohort(db.Model):
 
     def __repr__(self) -> str:
         return f"<Cohort {self.code}>"
+
+
+class CohortGoal(db.Model):
+    """A training goal a cohort names (培训目标, e.g. 为民服务).
+
+    Sessions are tagged with the goals they serve, so the programme's balance shows.
+    """
+
+    __tablename__ = "cohort_goals"
+    __table_args__ = (UniqueConstraint("cohort_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="goals")
