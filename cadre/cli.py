@@ -57,9 +57,11 @@ def _save_admin(username: str, display_name: str | None, password: str) -> bool:
 
 def register_cli(app: Flask) -> None:
     from cadre import backup, demo
+    from cadre.signin import cli as signin_cli
     from cadre.trainees import cli as trainee_cli
 
     backup.register(cadre_cli)
     demo.register(cadre_cli)
     trainee_cli.register(cadre_cli)
+    signin_cli.register(cadre_cli)
     app.cli.add_command(cadre_cli)

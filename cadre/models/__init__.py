@@ -14,6 +14,7 @@ from cadre.models.cohort import Cohort, CohortGoal
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
 from cadre.models.session import SessionKind, SessionSpeaker, TrainingSession, VisitStop, session_goals
+from cadre.models.signin import SignInDevice, SuspectedProxySignIn
 from cadre.models.speaker import Speaker
 from cadre.models.trainee import Gender, Trainee
 from cadre.models.user import Role, User, cohort_organizers
@@ -38,8 +39,10 @@ __all__ = [
     "SessionFeedback",
     "SessionKind",
     "SessionSpeaker",
+    "SignInDevice",
     "SignInMethod",
     "Speaker",
+    "SuspectedProxySignIn",
     "Trainee",
     "TrainingSession",
     "User",
