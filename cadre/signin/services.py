@@ -108,7 +108,8 @@ def _insert_ignoring_conflict(model, values: dict, conflict: list[str]) -> bool:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return db.session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: the ORM's rowcount for an INSERT is not reliable on every driver.
+    return db.session.execute(stmt.returning(model.id)).first() is not None
 
 
 def _load_session(session_id: int) -> TrainingSession:
