@@ -246,3 +246,8 @@ def test_organizer_on_the_sign_in_page_is_told_to_use_a_trainee_login(client, co
     login(client, "teacher")
     response = client.get(f"/s/{token_for(live)}")
     assert response.status_code == 403 and "学员签到页面" in response.get_data(as_text=True)
+
+
+def test_my_timetable_links_to_the_typed_code_page(client, cohort):
+    login(client, make_trainee_user(cohort).username)
+    assert 'href="/signin/code"' in client.get("/").get_data(as_text=True)
