@@ -99,8 +99,8 @@ def projector_purpose(session: TrainingSession, now: datetime) -> str:
     return "in"
 
 
-def _insert_ignoring_conflict(model, values: dict, conflict: list[str]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on both dialects; True when this call inserted the row.
+def _insert_ignoring_conflict(model, values: dict, conflict: list[str]):
+    """INSERT ... ON CONFLICT DO NOTHING on both dialects; the new row's id, or None when it existed.
 
     A racing twin waits for the first transaction's row (PostgreSQL) or for its write
     lock (SQLite, BEGIN IMMEDIATE), then inserts nothing: the first row stays.
@@ -109,24 +109,36 @@ def _insert_ignoring_conflict(model, values: dict, conflict: list[str]) -> bool:
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     # RETURNING, not rowcount: the ORM's rowcount for an INSERT is not reliable on every driver.
-    return db.session.execute(stmt.returning(model.id)).first() is not None
+    return db.session.execute(stmt.returning(model.id)).scalar()
 
 
-def _load_session(session_id: int) -> TrainingSession:
-    session = db.session.get(TrainingSession, session_id)
-    if session is None:
-        raise NotFound(_("找不到这次课程，可能已被删除。"))
-    return session
-
-
-def _check_enrolled(session: TrainingSession, trainee_id: int | None) -> None:
+def _load_for_trainee(
+    session_id: int, trainee_id: int | None
+) -> tuple[TrainingSession, AttendanceRecord | None]:
+    """The session and the trainee's record for it, in one query; refuses who may not sign in."""
     if trainee_id is None:
         raise ServiceError(_("只有学员账号可以签到。请用您自己的学员账号登录。"))
-    status = db.session.scalar(
-        select(Enrollment.status).where(
-            Enrollment.cohort_id == session.cohort_id, Enrollment.trainee_id == trainee_id
+    row = db.session.execute(
+        select(TrainingSession, Enrollment.status, AttendanceRecord)
+        .outerjoin(
+            Enrollment,
+            (Enrollment.cohort_id == TrainingSession.cohort_id) & (Enrollment.trainee_id == trainee_id),
         )
-    )
+        .outerjoin(
+            AttendanceRecord,
+            (AttendanceRecord.session_id == TrainingSession.id) & (AttendanceRecord.trainee_id == trainee_id),
+        )
+        .where(TrainingSession.id == session_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound(_("找不到这次课程，可能已被删除。"))
+    session, status, record = row
+    _check_enrollment(status)
+    return session, record
+
+
+def _check_enrollment(status: EnrollmentStatus | None) -> None:
     if status is None:
         raise ServiceError(_("您不在这次课程所属的培训班中，不能签到。如有疑问请联系班主任。"))
     if status != EnrollmentStatus.ACTIVE:
@@ -145,11 +157,13 @@ def _claim_device(session: TrainingSession, trainee_id: int, device_id: str | No
     """None when the phone is this trainee's for the session; else the suspected-proxy row written."""
     if device_id is None:
         return None
-    _insert_ignoring_conflict(
+    claimed = _insert_ignoring_conflict(
         SignInDevice,
         {"session_id": session.id, "device_id": device_id, "trainee_id": trainee_id, "created_at": utcnow()},
         ["session_id", "device_id"],
     )
+    if claimed is not None:
+        return None  # a phone new to this session: now this trainee's
     owner = db.session.scalar(
         select(SignInDevice.trainee_id).where(
             SignInDevice.session_id == session.id, SignInDevice.device_id == device_id
@@ -191,9 +205,7 @@ def sign_in(
 ) -> SignInOutcome:
     """Sign a trainee in (QR or typed code); a second sign-in keeps the first time."""
     now = now or utcnow()
-    session = _load_session(session_id)
-    _check_enrolled(session, trainee_id)
-    existing = _record(session.id, trainee_id)
+    session, existing = _load_for_trainee(session_id, trainee_id)
     if existing is not None:
         return _already(session, existing)
     try:
@@ -215,12 +227,13 @@ def sign_in(
         },
         ["session_id", "trainee_id"],
     )
-    record = _record(session.id, trainee_id)
-    if not inserted:
-        return _already(session, record)  # a racing twin (double tap, second phone) got there first
+    if inserted is None:
+        # A racing twin (double tap, second phone) got there first: its time stays.
+        return _already(session, _record(session.id, trainee_id))
     audit.record(
         "attendance.signed_in",
-        record,
+        object_type=AttendanceRecord.__tablename__,
+        object_id=inserted,
         cohort_id=session.cohort_id,
         after={"status": status, "signed_in_at": now, "method": SignInMethod.QR, "device": device_id},
     )
@@ -250,9 +263,7 @@ def sign_out(
 ) -> SignInOutcome:
     """Sign a trainee out; leaving before the last 15 minutes counts as left early."""
     now = now or utcnow()
-    session = _load_session(session_id)
-    _check_enrolled(session, trainee_id)
-    record = _record(session.id, trainee_id)
+    session, record = _load_for_trainee(session_id, trainee_id)
     value = None
     if record is not None:
         value = RecordValue(
