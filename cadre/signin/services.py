@@ -46,9 +46,12 @@ from cadre.services import NotFound, ServiceError
 __all__ = [
     "ProjectorState",
     "SignInOutcome",
+    "SignInPlan",
     "live_counts",
     "open_sessions_for",
+    "plan_sign_in",
     "projector_purpose",
+    "record_sign_in",
     "review_suspect",
     "session_rules",
     "sign_in",
@@ -153,26 +156,26 @@ def _record(session_id: int, trainee_id: int) -> AttendanceRecord | None:
     )
 
 
-def _claim_device(session: TrainingSession, trainee_id: int, device_id: str | None, purpose: str, ip):
+def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: str | None, purpose: str, ip):
     """None when the phone is this trainee's for the session; else the suspected-proxy row written."""
     if device_id is None:
         return None
     claimed = _insert_ignoring_conflict(
         SignInDevice,
-        {"session_id": session.id, "device_id": device_id, "trainee_id": trainee_id, "created_at": utcnow()},
+        {"session_id": session_id, "device_id": device_id, "trainee_id": trainee_id, "created_at": utcnow()},
         ["session_id", "device_id"],
     )
     if claimed is not None:
         return None  # a phone new to this session: now this trainee's
     owner = db.session.scalar(
         select(SignInDevice.trainee_id).where(
-            SignInDevice.session_id == session.id, SignInDevice.device_id == device_id
+            SignInDevice.session_id == session_id, SignInDevice.device_id == device_id
         )
     )
     if owner == trainee_id:
         return None
     suspect = SuspectedProxySignIn(
-        session_id=session.id,
+        session_id=session_id,
         trainee_id=trainee_id,
         device_owner_id=owner,
         device_id=device_id,
@@ -184,15 +187,80 @@ def _claim_device(session: TrainingSession, trainee_id: int, device_id: str | No
     audit.record(
         "attendance.proxy_suspected",
         suspect,
-        cohort_id=session.cohort_id,
+        cohort_id=cohort_id,
         after={
-            "session_id": session.id,
+            "session_id": session_id,
             "trainee_id": trainee_id,
             "device_owner_id": owner,
             "purpose": purpose,
         },
     )
     return suspect
+
+
+@dataclass(frozen=True)
+class SignInPlan:
+    """A sign-in checked by plan_sign_in, as plain values (they outlive the read transaction)."""
+
+    session_id: int
+    cohort_id: int
+    session_title: str
+    trainee_id: int
+    status: AttendanceStatus
+    at: datetime
+
+
+def plan_sign_in(session_id: int, trainee_id: int | None, *, now: datetime | None = None):
+    """Read-only checks of a sign-in: a SignInPlan to record, or the outcome when already signed in.
+
+    Views call it before opening the write, so that the write transaction (which holds
+    SQLite's single write lock) is a few INSERTs long while a whole class signs in.
+    """
+    now = now or utcnow()
+    session, existing = _load_for_trainee(session_id, trainee_id)
+    if existing is not None:
+        return _already(session, existing)
+    try:
+        status = check_sign_in(session_rules(session), now)
+    except AttendanceRuleError as err:
+        raise ServiceError(rule_error_message(err)) from err
+    return SignInPlan(session.id, session.cohort_id, session.title, trainee_id, status, now)
+
+
+def record_sign_in(plan: SignInPlan, *, device_id: str | None, ip: str | None = None) -> SignInOutcome:
+    """Write a planned sign-in; a racing twin that got there first keeps its time."""
+    if _claim_device(plan.session_id, plan.cohort_id, plan.trainee_id, device_id, "in", ip) is not None:
+        return SignInOutcome(PROXY_SUSPECTED, session_title=plan.session_title)
+    inserted = _insert_ignoring_conflict(
+        AttendanceRecord,
+        {
+            "session_id": plan.session_id,
+            "trainee_id": plan.trainee_id,
+            "status": plan.status,
+            "signed_in_at": plan.at,
+            "method": SignInMethod.QR,
+            "created_at": plan.at,
+            "updated_at": plan.at,
+        },
+        ["session_id", "trainee_id"],
+    )
+    if inserted is None:
+        # A racing twin (double tap, second phone) got there first: its time stays.
+        record = _record(plan.session_id, plan.trainee_id)
+        return _already(record.session, record)
+    audit.record(
+        "attendance.signed_in",
+        object_type=AttendanceRecord.__tablename__,
+        object_id=inserted,
+        cohort_id=plan.cohort_id,
+        after={
+            "status": plan.status,
+            "signed_in_at": plan.at,
+            "method": SignInMethod.QR,
+            "device": device_id,
+        },
+    )
+    return SignInOutcome(SIGNED_IN, plan.status, plan.at, plan.session_title)
 
 
 def sign_in(
@@ -203,41 +271,11 @@ def sign_in(
     now: datetime | None = None,
     ip: str | None = None,
 ) -> SignInOutcome:
-    """Sign a trainee in (QR or typed code); a second sign-in keeps the first time."""
-    now = now or utcnow()
-    session, existing = _load_for_trainee(session_id, trainee_id)
-    if existing is not None:
-        return _already(session, existing)
-    try:
-        status = check_sign_in(session_rules(session), now)
-    except AttendanceRuleError as err:
-        raise ServiceError(rule_error_message(err)) from err
-    if _claim_device(session, trainee_id, device_id, "in", ip) is not None:
-        return SignInOutcome(PROXY_SUSPECTED, session_title=session.title)
-    inserted = _insert_ignoring_conflict(
-        AttendanceRecord,
-        {
-            "session_id": session.id,
-            "trainee_id": trainee_id,
-            "status": status,
-            "signed_in_at": now,
-            "method": SignInMethod.QR,
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["session_id", "trainee_id"],
-    )
-    if inserted is None:
-        # A racing twin (double tap, second phone) got there first: its time stays.
-        return _already(session, _record(session.id, trainee_id))
-    audit.record(
-        "attendance.signed_in",
-        object_type=AttendanceRecord.__tablename__,
-        object_id=inserted,
-        cohort_id=session.cohort_id,
-        after={"status": status, "signed_in_at": now, "method": SignInMethod.QR, "device": device_id},
-    )
-    return SignInOutcome(SIGNED_IN, status, now, session.title)
+    """Sign a trainee in (QR or typed code) in one call; a second sign-in keeps the first time."""
+    plan = plan_sign_in(session_id, trainee_id, now=now)
+    if isinstance(plan, SignInOutcome):
+        return plan
+    return record_sign_in(plan, device_id=device_id, ip=ip)
 
 
 def _already(session: TrainingSession, record: AttendanceRecord) -> SignInOutcome:
@@ -276,7 +314,7 @@ def sign_out(
         result = check_sign_out(session_rules(session), value, now)
     except AttendanceRuleError as err:
         raise ServiceError(rule_error_message(err)) from err
-    if _claim_device(session, trainee_id, device_id, "out", ip) is not None:
+    if _claim_device(session.id, session.cohort_id, trainee_id, device_id, "out", ip) is not None:
         return SignInOutcome(PROXY_SUSPECTED, session_title=session.title)
     before = {"status": record.status, "signed_out_at": None}
     # Only the first of two racing sign-outs changes the row.

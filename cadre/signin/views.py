@@ -206,15 +206,23 @@ def _confirm():
 def _do(session_id: int, purpose: str):
     """Sign in or out, and answer with the result page (and the device cookie)."""
     device_id, cookie = _device_id()
-    action = services.sign_out if purpose == "out" else services.sign_in
+    trainee_id, ip = current_user.trainee_id, request.remote_addr
     try:
-        with writing(_("刚才的签到没有完成，请再点一次。")):
-            outcome = action(session_id, current_user.trainee_id, device_id=device_id, ip=request.remote_addr)
+        if purpose == "out":
+            with writing(_("刚才的签到没有完成，请再点一次。")):
+                outcome = services.sign_out(session_id, trainee_id, device_id=device_id, ip=ip)
+        else:
+            # Checks first, outside the write: the write lock is held for a few INSERTs only.
+            outcome = services.plan_sign_in(session_id, trainee_id)
+            if isinstance(outcome, services.SignInPlan):
+                with writing(_("刚才的签到没有完成，请再点一次。")):
+                    outcome = services.record_sign_in(outcome, device_id=device_id, ip=ip)
     except NotFound as err:
         return _refusal(err.message, 404)
     except ServiceError as err:
         return _refusal(err.message)
-    session.pop(_SCAN_KEY, None)
+    if _SCAN_KEY in session:
+        session.pop(_SCAN_KEY)
     if outcome.refused:
         message = _(
             "这部手机已为其他学员签到过本次课程。请用您自己的手机签到，或请班主任为您签到。"
