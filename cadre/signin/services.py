@@ -227,7 +227,9 @@ def plan_sign_in(session_id: int, trainee_id: int | None, *, now: datetime | Non
     return SignInPlan(session.id, session.cohort_id, session.title, trainee_id, status, now)
 
 
-def record_sign_in(plan: SignInPlan, *, device_id: str | None, ip: str | None = None) -> SignInOutcome:
+def record_sign_in(
+    plan: SignInPlan, *, device_id: str | None, ip: str | None = None, actor_id: int | None = None
+) -> SignInOutcome:
     """Write a planned sign-in; a racing twin that got there first keeps its time."""
     if _claim_device(plan.session_id, plan.cohort_id, plan.trainee_id, device_id, "in", ip) is not None:
         return SignInOutcome(PROXY_SUSPECTED, session_title=plan.session_title)
@@ -253,6 +255,7 @@ def record_sign_in(plan: SignInPlan, *, device_id: str | None, ip: str | None = 
         object_type=AttendanceRecord.__tablename__,
         object_id=inserted,
         cohort_id=plan.cohort_id,
+        actor_id=actor_id,
         after={
             "status": plan.status,
             "signed_in_at": plan.at,

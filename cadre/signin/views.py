@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -206,7 +207,9 @@ def _confirm():
 def _do(session_id: int, purpose: str):
     """Sign in or out, and answer with the result page (and the device cookie)."""
     device_id, cookie = _device_id()
-    trainee_id, ip = current_user.trainee_id, request.remote_addr
+    # Plain values: the login's row expires when the write commits, and reloading it costs a query.
+    trainee_id, ip, user_id = current_user.trainee_id, request.remote_addr, current_user.id
+    g.viewer_name = current_user.display_name
     try:
         if purpose == "out":
             with writing(_("刚才的签到没有完成，请再点一次。")):
@@ -216,7 +219,7 @@ def _do(session_id: int, purpose: str):
             outcome = services.plan_sign_in(session_id, trainee_id)
             if isinstance(outcome, services.SignInPlan):
                 with writing(_("刚才的签到没有完成，请再点一次。")):
-                    outcome = services.record_sign_in(outcome, device_id=device_id, ip=ip)
+                    outcome = services.record_sign_in(outcome, device_id=device_id, ip=ip, actor_id=user_id)
     except NotFound as err:
         return _refusal(err.message, 404)
     except ServiceError as err:
