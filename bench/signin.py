@@ -127,6 +127,8 @@ def percentile(values: list[float], share: float) -> float:
 def drive(clients: list, one_sign_in, concurrency: int) -> dict:
     """Run one sign-in per client with `concurrency` threads; timings and failures."""
     latencies: list[float] = []
+    gets: list[float] = []
+    posts: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
 
@@ -137,6 +139,8 @@ def drive(clients: list, one_sign_in, concurrency: int) -> dict:
             times, ok, detail = [], False, repr(err)
         with lock:
             latencies.extend(times)
+            gets.extend(times[:1])
+            posts.extend(times[1:2])
             if not ok:
                 failures.append(detail)
 
@@ -150,6 +154,8 @@ def drive(clients: list, one_sign_in, concurrency: int) -> dict:
         "per_second": len(clients) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
         "p99_ms": percentile(latencies, 0.99) * 1000,
+        "get_p99_ms": percentile(gets, 0.99) * 1000,
+        "post_p99_ms": percentile(posts, 0.99) * 1000,
         "errors": len(failures),
         "examples": failures[:3],
     }
@@ -295,7 +301,8 @@ def report(name: str, r: dict) -> None:
     extra = f", records {r['records']}, duplicates {r['duplicates']}" if "records" in r else ""
     print(
         f"  {name:<6} {r['n']} sign-ins in {r['seconds']:.2f} s: {r['per_second']:.1f}/s, "
-        f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, errors {r['errors']}{extra}"
+        f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms (GET {r['get_p99_ms']:.0f}, "
+        f"POST {r['post_p99_ms']:.0f}), errors {r['errors']}{extra}"
     )
     for example in r["examples"]:
         print(f"         e.g. {example}")

@@ -16,9 +16,9 @@ from datetime import timedelta
 from sqlalchemy import event, select
 
 from cadre.extensions import db
-from cadre.models import AttendanceRecord, Role
+from cadre.models import AttendanceRecord, Role, SuspectedProxySignIn
 from cadre.models.types import utcnow
-from cadre.rules.signin_tokens import make_token
+from cadre.rules.signin_tokens import make_token, new_device_cookie
 from tests.factories import login, make_cohort, make_session, make_trainee_user, make_user
 
 BARRIER_SECONDS = 3
@@ -128,3 +128,31 @@ def test_fifty_trainees_signing_in_at_once_leave_fifty_records_and_no_errors(fil
     assert errors == []
     assert len(records(session_id)) == 50
     assert len({r.trainee_id for r in records(session_id)}) == 50
+
+
+def test_two_trainees_racing_on_one_phone_leave_one_sign_in_and_one_suspect(file_app):
+    cohort = make_cohort(organizers=[make_user(Role.ORGANIZER)])
+    session = make_session(cohort, starts_at=utcnow() - timedelta(minutes=5))
+    session_id = session.id
+    token = make_token(file_app.config["SECRET_KEY"], session_id, utcnow())
+    phones = []
+    for _ in range(2):
+        phone = file_app.test_client()
+        login(phone, make_trainee_user(cohort).username)
+        phones.append(phone)
+    # One phone: both logins carry the same device cookie (two browsers on it share nothing else).
+    _device_id, cookie = new_device_cookie(file_app.config["SECRET_KEY"])
+    for phone in phones:
+        phone.set_cookie("cadre_device", cookie)
+    tickets = [ticket_page(phone, token) for phone in phones]
+
+    def tap(phone, ticket):
+        return lambda: phone.post(f"/s/{token}", data={"ticket": ticket}).status_code
+
+    outcomes = run_together(
+        file_app, [tap(p, t) for p, t in zip(phones, tickets, strict=True)], hold_first_write=True
+    )
+
+    assert sorted(outcomes) == [200, 409], outcomes
+    assert len(records(session_id)) == 1
+    assert db.session.query(SuspectedProxySignIn).count() == 1
