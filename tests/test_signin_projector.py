@@ -130,3 +130,23 @@ def test_live_session_command_refuses_an_unknown_cohort(runner, cohort):
     result = runner.invoke(args=["cadre", "live-session", "NOPE"])
     assert result.exit_code != 0 and "NOPE" in result.output
     assert db.session.query(TrainingSession).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("starts_in", "cancelled", "says"),
+    [
+        (timedelta(hours=2), False, "签到 "),
+        (-timedelta(hours=3), False, "签到已结束"),
+        (timedelta(0), True, "已取消"),
+    ],
+    ids=["not_open_yet", "closed", "cancelled"],
+)
+def test_projector_says_when_sign_in_is_not_open(client, cohort, starts_in, cancelled, says):
+    session = make_session(
+        cohort, starts_at=utcnow() + starts_in, cancelled_at=utcnow() if cancelled else None
+    )
+    login(client, "teacher")
+    state = client.get(f"/sessions/{session.id}/projector/state").get_json()
+    assert says in state["phase_text"]
+    live_state = client.get(f"/sessions/{session.id}/projector").get_data(as_text=True)
+    assert says in live_state

@@ -38,6 +38,7 @@ from cadre.auth.public import public
 from cadre.extensions import db, limiter
 from cadre.models import Role, SuspectedProxySignIn, TrainingSession
 from cadre.models.types import utcnow
+from cadre.rules.attendance import Phase, sign_in_opens_at
 from cadre.rules.signin_tokens import (
     TokenStatus,
     find_code_session,
@@ -302,6 +303,7 @@ def _state(training_session: TrainingSession, now: datetime) -> dict:
         "next_change_seconds": round(seconds_to_next_window(now, _window()), 1),
         "poll_seconds": current_app.config.get("SIGNIN_POLL_SECONDS", 3),
         "phase": counts.phase,
+        "phase_text": _phase_text(training_session, counts.phase),
         "expected": counts.expected,
         "signed_in": counts.signed_in,
         "late": counts.late,
@@ -312,6 +314,18 @@ def _state(training_session: TrainingSession, now: datetime) -> dict:
             for name, at, status in counts.latest
         ],
     }
+
+
+def _phase_text(training_session: TrainingSession, phase: str) -> str:
+    """What the screen says when sign-in is not open (empty while it is)."""
+    if phase == Phase.NOT_OPEN_YET:
+        opens = sign_in_opens_at(services.session_rules(training_session))
+        return _("签到 %(time)s 开始。", time=hhmm(opens))
+    if phase == Phase.CLOSED:
+        return _("签到已结束。")
+    if phase == Phase.CANCELLED:
+        return _("本次课程已取消。")
+    return ""
 
 
 @bp.route("/sessions/<int:session_id>/projector")

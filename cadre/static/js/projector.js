@@ -19,6 +19,7 @@
     var qr = document.getElementById("qr");
     if (qr.getAttribute("src") !== state.qr_url) { qr.setAttribute("src", state.qr_url); }
     text("code", state.code);
+    text("phase", state.phase_text);
     text("signed-in", state.signed_in);
     text("expected", state.expected);
     text("late", state.late);
