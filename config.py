@@ -58,6 +58,16 @@ class Config:
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "300 per minute")
     POOL_PHONE_GUESS_LIMIT = os.environ.get("POOL_PHONE_GUESS_LIMIT", "30 per hour")
 
+    # QR sign-in: the projector's code changes every SIGNIN_QR_SECONDS; a scanned code stays
+    # good for SIGNIN_TICKET_SECONDS (logging in, then the one tap); attempts are limited per
+    # trainee, generously per address (a class shares one Wi-Fi address).
+    SIGNIN_QR_SECONDS = int(os.environ.get("SIGNIN_QR_SECONDS", "20"))
+    SIGNIN_GRACE_SECONDS = 10
+    SIGNIN_TICKET_SECONDS = 300
+    SIGNIN_POLL_SECONDS = 3
+    SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute")
+    SIGNIN_RATE_LIMIT_PER_IP = os.environ.get("SIGNIN_RATE_LIMIT_PER_IP", "3000 per minute")
+
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 

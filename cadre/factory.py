@@ -158,6 +158,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(attendance_bp)
 
+    from cadre.signin.views import bp as signin_bp
+
+    app.register_blueprint(signin_bp)
+
 
 # Endpoints a user who must change their initial password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}

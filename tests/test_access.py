@@ -54,10 +54,12 @@ from cadre.models import (
     Role,
     SessionFeedback,
     Speaker,
+    SuspectedProxySignIn,
     User,
     Venue,
     VisitStop,
 )
+from cadre.rules.signin_tokens import make_token
 from tests.factories import PASSWORD, enroll, make_cohort, make_session, make_trainee
 
 ROLES = ("anon", "trainee", "leader", "trainee_b", "org_b", "org_a", "admin")
@@ -186,6 +188,16 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "admin.reset_password":            {"POST": "L D D D D D A"},
     "admin.audit_log":                 {"GET":  "L D D D D D O"},
     "admin.backups":                   {"GET":  "L D D D D D O"},
+    # QR sign-in: the landing page a QR opens is public (login follows); staff get no sign-in
+    "signin.form":                     {"GET":  "L O O O D D D",
+                                        "POST": "L A A A A A A"},
+    "signin.code":                     {"GET":  "L O O O D D D",
+                                        "POST": "L A A A D D D"},
+    "signin.projector":                {"GET":  "L D D D D O O"},
+    "signin.projector_state":          {"GET":  "L D D D D O O"},
+    "signin.qr":                       {"GET":  "L D D D D D D"},  # 404 without a current token
+    "signin.suspects":                 {"GET":  "L D D D D O O"},
+    "signin.review":                   {"POST": "L D D D D A A"},
 }
 # fmt: on
 
@@ -193,7 +205,14 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
 BLANK_FORM = {"csrf_token": ""}
 
 # Endpoints reachable without logging in. Anything else must send anonymous users to login.
-PUBLIC_ENDPOINTS = {"static", "main.healthz", "main.set_language", "auth.login", "timetable.feed"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "main.healthz",
+    "main.set_language",
+    "auth.login",
+    "timetable.feed",
+    "signin.form",
+}
 
 
 @dataclass
@@ -261,7 +280,8 @@ def world(app) -> World:
     db.session.flush()
     feedback = SessionFeedback(session_id=session_a.id, trainee_id=trainee.id, rating=5)
     reflection = Reflection(cohort_id=cohort_a.id, trainee_id=trainee.id, title="心得", body="收获很大")
-    db.session.add_all([feedback, reflection])
+    suspect = SuspectedProxySignIn(session_id=session_a.id, trainee_id=leader.id, device_id="d" * 22)
+    db.session.add_all([feedback, reflection, suspect])
     db.session.commit()
 
     w.objects = {
@@ -282,6 +302,7 @@ def world(app) -> World:
         "certificate": certificate,
         "feedback": feedback,
         "reflection": reflection,
+        "suspect": suspect,
         # user_id: an account other than the one making the request
         "user": org_b,
     }
@@ -294,7 +315,8 @@ ARGUMENTS = {
     "code": lambda w: w.objects["cohort"].code,
     "cohort_code": lambda w: w.objects["cohort"].code,
     "serial": lambda w: w.objects["certificate"].serial,
-    "token": lambda w: "1-" + "0" * 32,
+    # A real sign-in token (signin.form); to timetable.feed it is a wrong feed token: 404 for everyone.
+    "token": lambda w: make_token("test-secret", w.objects["session"].id, datetime.now(UTC)),
     "phase": lambda w: "departure",
 }
 

@@ -16,6 +16,7 @@ from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
 from cadre.models.login_session import LoginSession
 from cadre.models.session import SessionKind, SessionSpeaker, TrainingSession, VisitStop, session_goals
+from cadre.models.signin import SignInDevice, SuspectedProxySignIn
 from cadre.models.speaker import Speaker
 from cadre.models.trainee import Gender, Trainee
 from cadre.models.user import Role, User, cohort_organizers
@@ -44,8 +45,10 @@ __all__ = [
     "SessionFeedback",
     "SessionKind",
     "SessionSpeaker",
+    "SignInDevice",
     "SignInMethod",
     "Speaker",
+    "SuspectedProxySignIn",
     "Trainee",
     "TrainingSession",
     "User",

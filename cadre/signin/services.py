@@ -1,0 +1,435 @@
+"""Sign-in and sign-out by the trainees themselves, the projector's live counts, proxy review.
+
+Follows the service contract (cadre/services.py): plain values in, ServiceError out,
+no commit. Exactness under concurrency rests on the database: one attendance record
+per session × trainee and one device row per session × phone, both written with
+INSERT ... ON CONFLICT DO NOTHING and read back, so a racing second request keeps the
+first time instead of failing or writing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cadre import audit
+from cadre.attendance_messages import rule_error_message
+from cadre.enums import AttendanceStatus, EnrollmentStatus, LeaveStatus, SignInMethod
+from cadre.extensions import db
+from cadre.models import (
+    AttendanceRecord,
+    Enrollment,
+    LeaveRequest,
+    SignInDevice,
+    SuspectedProxySignIn,
+    Trainee,
+    TrainingSession,
+)
+from cadre.models.types import utcnow
+from cadre.rules.attendance import (
+    ATTENDED,
+    AttendanceRuleError,
+    RecordValue,
+    SessionRules,
+    check_sign_in,
+    check_sign_out,
+    sign_in_phase,
+    sign_out_closes_at,
+    sign_out_on_time_from,
+)
+from cadre.services import NotFound, ServiceError
+
+__all__ = [
+    "ProjectorState",
+    "SignInOutcome",
+    "SignInPlan",
+    "live_counts",
+    "open_sessions_for",
+    "plan_sign_in",
+    "projector_purpose",
+    "record_sign_in",
+    "review_suspect",
+    "session_rules",
+    "sign_in",
+    "sign_out",
+]
+
+# Outcomes of sign_in / sign_out.
+SIGNED_IN = "signed_in"
+ALREADY = "already"
+SIGNED_OUT = "signed_out"
+PROXY_SUSPECTED = "proxy_suspected"
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    """What happened: signed_in / already / signed_out / proxy_suspected, with the times that matter."""
+
+    kind: str
+    status: AttendanceStatus | None = None
+    at: datetime | None = None  # the (first) sign-in time, or the sign-out time
+    session_title: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.kind == PROXY_SUSPECTED
+
+
+def session_rules(session: TrainingSession) -> SessionRules:
+    """The session's sign-in settings as the pure rules see them."""
+    return SessionRules(
+        id=session.id,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        credit_hours=session.credit_hours,
+        sign_in_opens_minutes=session.sign_in_opens_minutes,
+        late_after_minutes=session.late_after_minutes,
+        sign_out_required=session.sign_out_required,
+        cancelled=session.is_cancelled,
+        is_required=session.is_required,
+    )
+
+
+def projector_purpose(session: TrainingSession, now: datetime) -> str:
+    """ "out" once sign-out is on time for a session that asks for it, else "in"."""
+    rules = session_rules(session)
+    if rules.sign_out_required and sign_out_on_time_from(rules) <= now < sign_out_closes_at(rules):
+        return "out"
+    return "in"
+
+
+def _insert_ignoring_conflict(model, values: dict, conflict: list[str]):
+    """INSERT ... ON CONFLICT DO NOTHING on both dialects; the new row's id, or None when it existed.
+
+    A racing twin waits for the first transaction's row (PostgreSQL) or for its write
+    lock (SQLite, BEGIN IMMEDIATE), then inserts nothing: the first row stays.
+    """
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    # RETURNING, not rowcount: the ORM's rowcount for an INSERT is not reliable on every driver.
+    return db.session.execute(stmt.returning(model.id)).scalar()
+
+
+def _load_for_trainee(
+    session_id: int, trainee_id: int | None
+) -> tuple[TrainingSession, AttendanceRecord | None]:
+    """The session and the trainee's record for it, in one query; refuses who may not sign in."""
+    if trainee_id is None:
+        raise ServiceError(_("只有学员账号可以签到。请用您自己的学员账号登录。"))
+    row = db.session.execute(
+        select(TrainingSession, Enrollment.status, AttendanceRecord)
+        .outerjoin(
+            Enrollment,
+            (Enrollment.cohort_id == TrainingSession.cohort_id) & (Enrollment.trainee_id == trainee_id),
+        )
+        .outerjoin(
+            AttendanceRecord,
+            (AttendanceRecord.session_id == TrainingSession.id) & (AttendanceRecord.trainee_id == trainee_id),
+        )
+        .where(TrainingSession.id == session_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound(_("找不到这次课程，可能已被删除。"))
+    session, status, record = row
+    _check_enrollment(status)
+    return session, record
+
+
+def _check_enrollment(status: EnrollmentStatus | None) -> None:
+    if status is None:
+        raise ServiceError(_("您不在这次课程所属的培训班中，不能签到。如有疑问请联系班主任。"))
+    if status != EnrollmentStatus.ACTIVE:
+        raise ServiceError(_("您已不在训（退训或已结业），不能再签到。如有疑问请联系班主任。"))
+
+
+def _record(session_id: int, trainee_id: int) -> AttendanceRecord | None:
+    return db.session.scalar(
+        select(AttendanceRecord)
+        .where(AttendanceRecord.session_id == session_id, AttendanceRecord.trainee_id == trainee_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: str | None, purpose: str, ip):
+    """None when the phone is this trainee's for the session; else the suspected-proxy row written."""
+    if device_id is None:
+        return None
+    claimed = _insert_ignoring_conflict(
+        SignInDevice,
+        {"session_id": session_id, "device_id": device_id, "trainee_id": trainee_id, "created_at": utcnow()},
+        ["session_id", "device_id"],
+    )
+    if claimed is not None:
+        return None  # a phone new to this session: now this trainee's
+    owner = db.session.scalar(
+        select(SignInDevice.trainee_id).where(
+            SignInDevice.session_id == session_id, SignInDevice.device_id == device_id
+        )
+    )
+    if owner == trainee_id:
+        return None
+    suspect = SuspectedProxySignIn(
+        session_id=session_id,
+        trainee_id=trainee_id,
+        device_owner_id=owner,
+        device_id=device_id,
+        purpose=purpose,
+        attempted_at=utcnow(),
+        ip=ip,
+    )
+    db.session.add(suspect)
+    audit.record(
+        "attendance.proxy_suspected",
+        suspect,
+        cohort_id=cohort_id,
+        after={
+            "session_id": session_id,
+            "trainee_id": trainee_id,
+            "device_owner_id": owner,
+            "purpose": purpose,
+        },
+    )
+    return suspect
+
+
+@dataclass(frozen=True)
+class SignInPlan:
+    """A sign-in checked by plan_sign_in, as plain values (they outlive the read transaction)."""
+
+    session_id: int
+    cohort_id: int
+    session_title: str
+    trainee_id: int
+    status: AttendanceStatus
+    at: datetime
+
+
+def plan_sign_in(session_id: int, trainee_id: int | None, *, now: datetime | None = None):
+    """Read-only checks of a sign-in: a SignInPlan to record, or the outcome when already signed in.
+
+    Views call it before opening the write, so that the write transaction (which holds
+    SQLite's single write lock) is a few INSERTs long while a whole class signs in.
+    """
+    now = now or utcnow()
+    session, existing = _load_for_trainee(session_id, trainee_id)
+    if existing is not None:
+        return _already(session, existing)
+    try:
+        status = check_sign_in(session_rules(session), now)
+    except AttendanceRuleError as err:
+        raise ServiceError(rule_error_message(err)) from err
+    return SignInPlan(session.id, session.cohort_id, session.title, trainee_id, status, now)
+
+
+def record_sign_in(
+    plan: SignInPlan, *, device_id: str | None, ip: str | None = None, actor_id: int | None = None
+) -> SignInOutcome:
+    """Write a planned sign-in; a racing twin that got there first keeps its time."""
+    if _claim_device(plan.session_id, plan.cohort_id, plan.trainee_id, device_id, "in", ip) is not None:
+        return SignInOutcome(PROXY_SUSPECTED, session_title=plan.session_title)
+    inserted = _insert_ignoring_conflict(
+        AttendanceRecord,
+        {
+            "session_id": plan.session_id,
+            "trainee_id": plan.trainee_id,
+            "status": plan.status,
+            "signed_in_at": plan.at,
+            "method": SignInMethod.QR,
+            "created_at": plan.at,
+            "updated_at": plan.at,
+        },
+        ["session_id", "trainee_id"],
+    )
+    if inserted is None:
+        # A racing twin (double tap, second phone) got there first: its time stays.
+        record = _record(plan.session_id, plan.trainee_id)
+        return _already(record.session, record)
+    audit.record(
+        "attendance.signed_in",
+        object_type=AttendanceRecord.__tablename__,
+        object_id=inserted,
+        cohort_id=plan.cohort_id,
+        actor_id=actor_id,
+        after={
+            "status": plan.status,
+            "signed_in_at": plan.at,
+            "method": SignInMethod.QR,
+            "device": device_id,
+        },
+    )
+    return SignInOutcome(SIGNED_IN, plan.status, plan.at, plan.session_title)
+
+
+def sign_in(
+    session_id: int,
+    trainee_id: int | None,
+    *,
+    device_id: str | None,
+    now: datetime | None = None,
+    ip: str | None = None,
+) -> SignInOutcome:
+    """Sign a trainee in (QR or typed code) in one call; a second sign-in keeps the first time."""
+    plan = plan_sign_in(session_id, trainee_id, now=now)
+    if isinstance(plan, SignInOutcome):
+        return plan
+    return record_sign_in(plan, device_id=device_id, ip=ip)
+
+
+def _already(session: TrainingSession, record: AttendanceRecord) -> SignInOutcome:
+    if record.status not in ATTENDED or record.signed_in_at is None:
+        from cadre.attendance_messages import outcome_label
+
+        raise ServiceError(
+            _(
+                "班主任已将您本次课程的考勤记为“%(status)s”。如有疑问请联系班主任。",
+                status=outcome_label(record.status),
+            )
+        )
+    return SignInOutcome(ALREADY, AttendanceStatus(record.status), record.signed_in_at, session.title)
+
+
+def sign_out(
+    session_id: int,
+    trainee_id: int | None,
+    *,
+    device_id: str | None,
+    now: datetime | None = None,
+    ip: str | None = None,
+) -> SignInOutcome:
+    """Sign a trainee out; leaving before the last 15 minutes counts as left early."""
+    now = now or utcnow()
+    session, record = _load_for_trainee(session_id, trainee_id)
+    value = None
+    if record is not None:
+        value = RecordValue(
+            status=record.status,
+            signed_in_at=record.signed_in_at,
+            signed_out_at=record.signed_out_at,
+            method=record.method,
+        )
+    try:
+        result = check_sign_out(session_rules(session), value, now)
+    except AttendanceRuleError as err:
+        raise ServiceError(rule_error_message(err)) from err
+    if _claim_device(session.id, session.cohort_id, trainee_id, device_id, "out", ip) is not None:
+        return SignInOutcome(PROXY_SUSPECTED, session_title=session.title)
+    before = {"status": record.status, "signed_out_at": None}
+    # Only the first of two racing sign-outs changes the row.
+    changed = db.session.execute(
+        update(AttendanceRecord)
+        .where(AttendanceRecord.id == record.id, AttendanceRecord.signed_out_at.is_(None))
+        .values(signed_out_at=result.signed_out_at, status=result.status, updated_at=now)
+    ).rowcount
+    record = _record(session.id, trainee_id)
+    if not changed:
+        raise ServiceError(
+            rule_error_message(AttendanceRuleError("already_signed_out", signed_out_at=record.signed_out_at))
+        )
+    audit.record(
+        "attendance.signed_out",
+        record,
+        cohort_id=session.cohort_id,
+        before=before,
+        after={"status": result.status, "signed_out_at": result.signed_out_at, "device": device_id},
+    )
+    return SignInOutcome(SIGNED_OUT, result.status, result.signed_out_at, session.title)
+
+
+def open_sessions_for(trainee_id: int, now: datetime) -> list[TrainingSession]:
+    """The trainee's sessions (active enrollments) whose sign-in or sign-out may be open around now."""
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
+            .where(
+                Enrollment.trainee_id == trainee_id,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                TrainingSession.cancelled_at.is_(None),
+                TrainingSession.starts_at <= now + timedelta(days=1),
+                TrainingSession.ends_at >= now - timedelta(hours=1),
+            )
+            .order_by(TrainingSession.starts_at)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- projector
+
+
+@dataclass(frozen=True)
+class ProjectorState:
+    expected: int
+    signed_in: int
+    late: int
+    on_leave: int
+    signed_out: int
+    latest: list[tuple[str, datetime, str]]  # name, time, status
+    phase: str
+
+
+def live_counts(session: TrainingSession, now: datetime, latest: int = 8) -> ProjectorState:
+    """The projector's counts in four small queries, whatever the size of the class."""
+    expected = db.session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.cohort_id == session.cohort_id, Enrollment.status == EnrollmentStatus.ACTIVE
+        )
+    )
+    rows = db.session.execute(
+        select(AttendanceRecord.status, func.count(), func.count(AttendanceRecord.signed_out_at))
+        .where(AttendanceRecord.session_id == session.id)
+        .group_by(AttendanceRecord.status)
+    ).all()
+    by_status = {status: n for status, n, _out in rows}
+    signed_out = sum(out for _s, _n, out in rows)
+    on_leave = db.session.scalar(
+        select(func.count(LeaveRequest.id)).where(
+            LeaveRequest.session_id == session.id, LeaveRequest.status == LeaveStatus.APPROVED
+        )
+    )
+    names = db.session.execute(
+        select(Trainee.name, AttendanceRecord.signed_in_at, AttendanceRecord.status)
+        .join(Trainee, Trainee.id == AttendanceRecord.trainee_id)
+        .where(AttendanceRecord.session_id == session.id, AttendanceRecord.signed_in_at.is_not(None))
+        .order_by(AttendanceRecord.signed_in_at.desc(), AttendanceRecord.id.desc())
+        .limit(latest)
+    ).all()
+    return ProjectorState(
+        expected=expected or 0,
+        signed_in=sum(by_status.get(s, 0) for s in ATTENDED),
+        late=by_status.get(AttendanceStatus.LATE, 0),
+        on_leave=on_leave or 0,
+        signed_out=signed_out,
+        latest=[(name, at, status) for name, at, status in names],
+        phase=str(sign_in_phase(session_rules(session), now)),
+    )
+
+
+# --------------------------------------------------------------------------- proxy review
+
+
+def review_suspect(suspect_id: int, cohort_id: int, reviewer_id: int, note: str) -> SuspectedProxySignIn:
+    """Mark a suspected proxy sign-in as reviewed by the organizer, with a note."""
+    suspect = db.session.get(SuspectedProxySignIn, suspect_id)
+    if suspect is None or suspect.session.cohort_id != cohort_id:
+        raise NotFound()
+    if suspect.reviewed_at is not None:
+        raise ServiceError(_("这条记录已经核查过了。"))
+    before = {"reviewed_at": None, "review_note": None}
+    suspect.reviewed_at = utcnow()
+    suspect.reviewed_by_id = reviewer_id
+    suspect.review_note = note
+    db.session.flush()
+    audit.record(
+        "attendance.proxy_reviewed",
+        suspect,
+        cohort_id=cohort_id,
+        before=before,
+        after={"reviewed_at": suspect.reviewed_at, "review_note": note},
+    )
+    return suspect
