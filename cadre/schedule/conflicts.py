@@ -215,7 +215,7 @@ def check_slots(
 
 
 def refuse_duplicates(cohort: Cohort, slots: list[rules.SlotValue]) -> None:
-    """A new session the cohort already has (same title, same start and end, not cancelled) is refused.
+    """A new session the cohort already has (same title, start, end and venue, not cancelled) is refused.
 
     That is a form sent twice (a double tap, a retried request, the back button), never a
     plan: saving it again would put the class on the timetable twice. Called with the
@@ -224,16 +224,22 @@ def refuse_duplicates(cohort: Cohort, slots: list[rules.SlotValue]) -> None:
     titles = {slot.title for slot in slots}
     starts = {slot.starts_at for slot in slots}
     existing = db.session.execute(
-        select(TrainingSession.title, TrainingSession.starts_at, TrainingSession.ends_at).where(
+        select(
+            TrainingSession.title,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            TrainingSession.venue_id,
+        ).where(
             TrainingSession.cohort_id == cohort.id,
             TrainingSession.cancelled_at.is_(None),
             TrainingSession.title.in_(titles),
             TrainingSession.starts_at.in_(starts),
         )
     ).all()
-    taken = {(title, start, end) for title, start, end in existing}
+    # Parallel groups in two rooms at once under one title are a plan, not a double submit.
+    taken = set(existing)
     for slot in slots:
-        if (slot.title, slot.starts_at, slot.ends_at) in taken:
+        if (slot.title, slot.starts_at, slot.ends_at, slot.venue_id) in taken:
             raise ServiceError(
                 _(
                     "本班%(when)s已有课程“%(title)s”，可能是重复提交，没有再次保存。请在课程安排中查看。",
