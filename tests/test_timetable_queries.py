@@ -52,6 +52,7 @@ def measure(app, runner, *options) -> dict[str, int]:
         "我的课表": (trainee, "/my/timetable"),
         "feed": (app.test_client(), feed_path),
         "pdf": (organizer, f"/cohorts/{cohort_id}/timetable.pdf"),
+        "organizer home": (organizer, "/"),
     }
     counts = {}
     for name, (client, url) in pages.items():
@@ -60,6 +61,10 @@ def measure(app, runner, *options) -> dict[str, int]:
             response = client.get(url)
         assert response.status_code == 200, (name, response.status_code)
         counts[name] = counter["n"]
+        if name == "我的课表":
+            # The statuses and hours are there, so the attendance queries are part of the count.
+            page = response.get_data(as_text=True)
+            assert 'data-status="present"' in page and "tt-hours" in page
     sizes = (
         db.session.scalar(select(db.func.count()).select_from(User)),
         len(db.session.get(Cohort, cohort_id).sessions),

@@ -27,8 +27,8 @@ from tests.factories import (
 PAST = datetime(2025, 5, 9, 1, 0, tzinfo=UTC)
 
 
-def attend(session, trainee, status: AttendanceStatus) -> AttendanceRecord:
-    record = AttendanceRecord(session=session, trainee=trainee, status=status)
+def attend(session, trainee, status: AttendanceStatus, **times) -> AttendanceRecord:
+    record = AttendanceRecord(session=session, trainee=trainee, status=status, **times)
     db.session.add(record)
     db.session.commit()
     return record
@@ -82,7 +82,9 @@ def history(app):
     ]
     for day, (hours, status) in enumerate(plan):
         s = make_session(qla, starts_at=PAST + timedelta(days=day), credit_hours=Decimal(hours))
-        attend(s, trainee, status)
+        # The one who left early sat one hour of two: the rules credit 1 of its 2 hours (pro rata).
+        times = {"signed_in_at": s.starts_at, "signed_out_at": s.starts_at + timedelta(hours=1)}
+        attend(s, trainee, status, **(times if status == AttendanceStatus.LEFT_EARLY else {}))
     make_session(qla, starts_at=utcnow() + timedelta(days=10), credit_hours=Decimal("2"))  # not held yet
     first = make_session(qlb, starts_at=datetime(2024, 3, 1, 1, tzinfo=UTC), credit_hours=Decimal("2"))
     attend(first, trainee, AttendanceStatus.PRESENT)
@@ -99,8 +101,10 @@ def test_record_numbers_from_sessions_and_attendance(history):
     rows = training_record(history["trainee"])
     assert [r.cohort.code for r in rows] == ["QLA", "QLB"]  # newest first
     a, b = (r.tally for r in rows)
-    assert (a.earned, a.due, a.planned) == (Decimal(7), Decimal(10), Decimal(12))
-    assert a.percent == Decimal("70.0")
+    # Hours as cadre.rules.attendance gives them: 2 + 3 + 1 (left early, pro rata) of the 10 held;
+    # the rate is attended sessions over held ones (3 of 5), as on the statistics page.
+    assert (a.earned, a.due, a.planned) == (Decimal(6), Decimal(10), Decimal(12))
+    assert a.percent == Decimal("60.0")
     assert a.counts == {
         "present": 1,
         "late": 1,
@@ -159,7 +163,7 @@ def test_record_page_shows_cohorts_hours_attendance_and_certificates(client, his
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "青蓝接力A班" in html and "青蓝接力B班" in html
-    assert "7 / 10" in html and "70.0%" in html
+    assert "6 / 10" in html and "60.0%" in html
     assert "2 / 2" in html and "100.0%" in html
     assert "QLA2025-0001" in html and "有效" in html
     assert "QLB2024-0001" in html and "已撤销" in html
@@ -183,7 +187,7 @@ def test_trainee_reaches_own_record_from_me_link(client, history):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/trainees/{history['trainee'].id}/record")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "培训档案" in html and "70.0%" in html
+    assert "培训档案" in html and "60.0%" in html
 
 
 def test_trainee_cannot_see_another_trainees_record(client, history):
@@ -217,8 +221,8 @@ def test_record_pdf_renders_in_chinese_with_the_numbers(client, history):
         "13812345678",
         "青蓝接力A班",
         "青蓝接力B班",
-        "7 / 10",
-        "70.0%",
+        "6 / 10",
+        "60.0%",
         "QLA2025-0001",
         "已撤销",
     ):

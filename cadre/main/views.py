@@ -22,12 +22,14 @@ bp = Blueprint("main", __name__)
 def home():
     if current_user.role == Role.TRAINEE:
         return _trainee_home()
-    from cadre.attendance.leave import pending_leave_by_cohort
     from cadre.auth.permissions import visible_cohorts
+    from cadre.main.review_counts import review_counts
 
     summaries = cohort_summaries(visible_cohorts(current_user).where(Cohort.archived_at.is_(None)))
-    pending_leave = pending_leave_by_cohort(current_user)
-    return render_template("main/home_staff.html", summaries=summaries, pending_leave=pending_leave)
+    to_review = review_counts(current_user)
+    return render_template(
+        "main/home_staff.html", summaries=summaries, pending_leave=to_review.leave, to_review=to_review
+    )
 
 
 def _trainee_home():

@@ -6,13 +6,24 @@ eagerly (selectinload: one query per relation, whatever the number of sessions).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cadre.extensions import db
-from cadre.models import Cohort, Enrollment, EnrollmentStatus, SessionSpeaker, TrainingSession
+from cadre.models import (
+    AttendanceRecord,
+    Cohort,
+    Enrollment,
+    EnrollmentStatus,
+    LeaveRequest,
+    SessionSpeaker,
+    TrainingSession,
+)
+from cadre.rules.attendance import Phase, SessionOutcome, outcome, sign_in_phase
+from cadre.rules.completion import CompletionSummary, summarize_outcomes
 from cadre.rules.schedule import LOCAL_TZ
 
 
@@ -82,3 +93,61 @@ def trainee_sessions(trainee_id: int | None) -> list[TrainingSession]:
         .options(*session_options(with_cohort=True))
     )
     return list(db.session.scalars(stmt))
+
+
+@dataclass
+class MyAttendance:
+    """我的课表's attendance: each session's outcome (the rules' final status), leave, and totals."""
+
+    outcomes: dict[int, SessionOutcome] = field(default_factory=dict)
+    records: dict[int, AttendanceRecord] = field(default_factory=dict)
+    leaves: dict[int, LeaveRequest] = field(default_factory=dict)
+    summaries: list[tuple[Cohort, CompletionSummary]] = field(default_factory=list)
+    sign_in_open: set[int] = field(default_factory=set)  # sessions a trainee may sign in (or out) to now
+
+
+def trainee_attendance(
+    trainee_id: int | None, sessions: list[TrainingSession], now: datetime
+) -> MyAttendance:
+    """Outcomes, leave and completion summaries for `sessions` (from trainee_sessions), in two queries.
+
+    The statuses and hours come from cadre.rules.attendance/completion, the same rules the
+    statistics and the training record use.
+    """
+    from cadre.attendance.common import record_value, session_rules
+    from cadre.attendance.leave import leave_by_session
+    from cadre.attendance.stats import completion_rule
+
+    result = MyAttendance()
+    if trainee_id is None or not sessions:
+        return result
+    ids = [s.id for s in sessions]
+    result.records = {
+        r.session_id: r
+        for r in db.session.scalars(
+            select(AttendanceRecord).where(
+                AttendanceRecord.trainee_id == trainee_id, AttendanceRecord.session_id.in_(ids)
+            )
+        )
+    }
+    result.leaves = leave_by_session(trainee_id, ids)
+    by_cohort: dict[int, list] = {}
+    cohorts: dict[int, Cohort] = {}
+    for s in sessions:
+        rules = session_rules(s)
+        record = result.records.get(s.id)
+        req = result.leaves.get(s.id)
+        leave = req.status if req is not None else None
+        result.outcomes[s.id] = outcome(rules, record_value(record) if record else None, leave, now)
+        if sign_in_phase(rules, now) == Phase.OPEN and (
+            record is None or (s.sign_out_required and record.signed_out_at is None)
+        ):
+            result.sign_in_open.add(s.id)
+        by_cohort.setdefault(s.cohort_id, []).append(rules)
+        cohorts[s.cohort_id] = s.cohort
+    for cohort_id, rules_list in by_cohort.items():
+        cohort = cohorts[cohort_id]
+        outcomes = {r.id: result.outcomes[r.id] for r in rules_list}
+        summary = summarize_outcomes(rules_list, outcomes, completion_rule(cohort), now)
+        result.summaries.append((cohort, summary))
+    return result

@@ -133,9 +133,7 @@ def _problem_lines(problems, sessions) -> list[tuple[object, str]]:
     return [
         (
             by_id.get(p.session_id),
-            problem_message(
-                p, venues=venues, speakers=speakers, sessions=titles, format_day=day_label
-            ),
+            problem_message(p, venues=venues, speakers=speakers, sessions=titles, format_day=day_label),
         )
         for p in problems
     ]
@@ -190,6 +188,7 @@ def mine():
     days = group_by_local_date(sessions)
     coming_days = [(d, items) for d, items in days if d >= today]
     past_days = [(d, items) for d, items in days if d < today]
+    attendance = queries.trainee_attendance(trainee_id, sessions, moment)
     return render_template(
         "timetable/mine.html",
         moment=moment,
@@ -201,6 +200,7 @@ def mine():
         past_days=past_days,
         several=cohort_count > 1,
         has_sessions=bool(sessions),
+        attendance=attendance,
     )
 
 

@@ -6,35 +6,116 @@ cohorts they manage and only a count of the others (cadre/rules/privacy.py).
 
 from __future__ import annotations
 
-from collections.abc import Set
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from fractions import Fraction
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from cadre.enums import AttendanceStatus, LeaveStatus
 from cadre.extensions import db
-from cadre.models import AttendanceRecord, Certificate, Cohort, Enrollment, Trainee, TrainingSession, User
+from cadre.models import (
+    AttendanceRecord,
+    Certificate,
+    Cohort,
+    Enrollment,
+    LeaveRequest,
+    Trainee,
+    TrainingSession,
+    User,
+)
 from cadre.models.types import utcnow
-from cadre.rules import privacy
+from cadre.rules import attendance, completion, privacy
 from cadre.rules import training_record as rules
 from cadre.trainees.access import record_scope
+
+
+@dataclass(frozen=True)
+class RecordTally:
+    """One trainee's numbers in one cohort (or summed over cohorts), as cadre.rules.attendance decides.
+
+    Hours earned and statuses are the rules' final outcomes (left early earns pro rata, approved
+    leave is excused, a held session with neither record nor leave is absent, shown as 无记录);
+    due = the sessions held so far that were expected of the trainee; planned = the cohort's
+    sessions that are not cancelled; the rate is attended sessions over held ones, as in the
+    attendance statistics.
+    """
+
+    earned: Decimal
+    due: Decimal
+    planned: Decimal
+    sessions_due: int
+    sessions_planned: int
+    attended: int
+    counts: Mapping[str, int] = field(default_factory=dict)  # by final status, plus UNRECORDED
+
+    @property
+    def percent(self) -> Decimal | None:
+        return completion.percent(Fraction(self.attended, self.sessions_due) if self.sessions_due else None)
 
 
 @dataclass(frozen=True)
 class RecordRow:
     enrollment: Enrollment
     cohort: Cohort
-    tally: rules.CohortTally
+    tally: RecordTally
     certificate: Certificate | None
 
 
+def _tally(
+    sessions: list[tuple[TrainingSession, bool]],
+    records: Mapping[int, AttendanceRecord],
+    enrollment: Enrollment,
+    now: datetime,
+) -> RecordTally:
+    """The rules' outcomes of one trainee's sessions of one cohort, added up."""
+    from cadre.attendance.common import record_value, session_rules
+    from cadre.attendance.stats import _withdrawn_at, completion_rule
+
+    rules_list, outcomes = [], {}
+    counts = dict.fromkeys((*rules.STATUSES, rules.UNRECORDED), 0)
+    planned = Decimal(0)
+    sessions_planned = 0
+    withdrawn_at = _withdrawn_at(enrollment)
+    for session, leave_approved in sessions:
+        values = session_rules(session)
+        rules_list.append(values)
+        if values.cancelled:
+            continue  # counts for nobody
+        planned += session.credit_hours
+        sessions_planned += 1
+        record = records.get(session.id)
+        if not attendance.is_expected(values, withdrawn_at=withdrawn_at, has_record=record is not None):
+            continue
+        result = attendance.outcome(
+            values,
+            record_value(record) if record is not None else None,
+            LeaveStatus.APPROVED if leave_approved else None,
+            now,
+        )
+        outcomes[session.id] = result
+        if attendance.is_held(values, now):
+            status = str(result.status)
+            if record is None and status == AttendanceStatus.ABSENT:
+                status = rules.UNRECORDED
+            counts[status] = counts.get(status, 0) + 1
+    summary = completion.summarize_outcomes(rules_list, outcomes, completion_rule(enrollment.cohort), now)
+    return RecordTally(
+        earned=summary.hours_earned,
+        due=summary.hours_held,
+        planned=planned,
+        sessions_due=summary.sessions_held,
+        sessions_planned=sessions_planned,
+        attended=summary.attended,
+        counts=counts,
+    )
+
+
 def training_record(trainee: Trainee, cohort_ids: Set[int] | None = None) -> list[RecordRow]:
-    """Every cohort the trainee took part in (or those of `cohort_ids`), newest first, in 4 queries."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    """Every cohort the trainee took part in (or those of `cohort_ids`), newest first, in 5 queries."""
     stmt = (
         select(Enrollment).where(Enrollment.trainee_id == trainee.id).options(selectinload(Enrollment.cohort))
     )
@@ -44,34 +125,30 @@ def training_record(trainee: Trainee, cohort_ids: Set[int] | None = None) -> lis
     if not enrollments:
         return []
     cohort_ids = [e.cohort_id for e in enrollments]
-    sessions: dict[int, list[rules.SessionFacts]] = {cid: [] for cid in cohort_ids}
-    for row in db.session.execute(
-        select(
-            TrainingSession.id,
-            TrainingSession.cohort_id,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            TrainingSession.credit_hours,
-            TrainingSession.is_required,
-        ).where(TrainingSession.cohort_id.in_(cohort_ids))
-    ):
-        sessions[row.cohort_id].append(
-            rules.SessionFacts(
-                id=row.id,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                credit_hours=row.credit_hours,
-                day=row.starts_at.astimezone(zone).date(),
-                is_required=row.is_required,
-            )
+    approved = (
+        exists()
+        .where(
+            LeaveRequest.session_id == TrainingSession.id,
+            LeaveRequest.trainee_id == trainee.id,
+            LeaveRequest.status == LeaveStatus.APPROVED,
         )
-    statuses = dict(
-        db.session.execute(
-            select(AttendanceRecord.session_id, AttendanceRecord.status)
+        .label("leave_approved")
+    )
+    sessions: dict[int, list[tuple[TrainingSession, bool]]] = {cid: [] for cid in cohort_ids}
+    for session, leave_approved in db.session.execute(
+        select(TrainingSession, approved)
+        .where(TrainingSession.cohort_id.in_(cohort_ids))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    ):
+        sessions[session.cohort_id].append((session, bool(leave_approved)))
+    records = {
+        r.session_id: r
+        for r in db.session.scalars(
+            select(AttendanceRecord)
             .join(TrainingSession, TrainingSession.id == AttendanceRecord.session_id)
             .where(AttendanceRecord.trainee_id == trainee.id, TrainingSession.cohort_id.in_(cohort_ids))
-        ).all()
-    )
+        )
+    }
     certificates: dict[int, Certificate] = {}
     for cert in db.session.scalars(
         select(Certificate).where(Certificate.trainee_id == trainee.id).order_by(Certificate.issued_at)
@@ -85,13 +162,7 @@ def training_record(trainee: Trainee, cohort_ids: Set[int] | None = None) -> lis
         RecordRow(
             enrollment=e,
             cohort=e.cohort,
-            tally=rules.tally_cohort(
-                sessions[e.cohort_id],
-                statuses,
-                now=now,
-                minutes_per_credit_hour=e.cohort.minutes_per_credit_hour,
-                withdrawn_on=e.withdrawn_on,
-            ),
+            tally=_tally(sessions[e.cohort_id], records, e, now),
             certificate=certificates.get(e.cohort_id),
         )
         for e in enrollments
@@ -100,7 +171,7 @@ def training_record(trainee: Trainee, cohort_ids: Set[int] | None = None) -> lis
     return rows
 
 
-def record_totals(rows: list[RecordRow]) -> rules.CohortTally | None:
+def record_totals(rows: list[RecordRow]) -> RecordTally | None:
     """The sum over all cohorts (None when there is none)."""
     if not rows:
         return None
@@ -108,12 +179,13 @@ def record_totals(rows: list[RecordRow]) -> rules.CohortTally | None:
     for r in rows:
         for k, v in r.tally.counts.items():
             counts[k] = counts.get(k, 0) + v
-    return rules.CohortTally(
+    return RecordTally(
         earned=sum((r.tally.earned for r in rows), start=Decimal(0)),
         due=sum((r.tally.due for r in rows), start=Decimal(0)),
         planned=sum((r.tally.planned for r in rows), start=Decimal(0)),
         sessions_due=sum(r.tally.sessions_due for r in rows),
         sessions_planned=sum(r.tally.sessions_planned for r in rows),
+        attended=sum(r.tally.attended for r in rows),
         counts=counts,
     )
 
