@@ -52,6 +52,7 @@ from cadre.rules.signin_tokens import (
 from cadre.services import NotFound, ServiceError, writing
 from cadre.signin import services
 from cadre.signin.forms import CodeForm, ConfirmForm, ReviewForm
+from cadre.urls import public_url_for
 
 bp = Blueprint("signin", __name__)
 
@@ -103,6 +104,11 @@ def _read_token(token: str, now: datetime) -> tuple[str | None, object]:
             )
             return purpose, check
     return None, probe
+
+
+def _signin_url(token: str) -> str:
+    """The address in the QR: the configured public one (cadre/urls.py), never the Host header."""
+    return public_url_for("signin.form", token=token) or url_for("signin.form", token=token, _external=True)
 
 
 def _tickets() -> URLSafeTimedSerializer:
@@ -297,7 +303,7 @@ def _state(training_session: TrainingSession, now: datetime) -> dict:
     counts = services.live_counts(training_session, now)
     return {
         "purpose": purpose,
-        "signin_url": url_for("signin.form", token=token, _external=True),
+        "signin_url": _signin_url(token),
         "qr_url": url_for("signin.qr", session_id=training_session.id, t=token),
         "code": make_code(_key(), training_session.id, now, window=_window(), purpose=purpose),
         "next_change_seconds": round(seconds_to_next_window(now, _window()), 1),
@@ -356,7 +362,7 @@ def qr(session_id: int):
     purpose, check = _read_token(token, utcnow())
     if check.status != TokenStatus.OK or check.session_id != training_session.id:
         abort(404)
-    url = url_for("signin.form", token=token, _external=True)
+    url = _signin_url(token)
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     response = Response(image.to_string(encoding="unicode"), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=60"
