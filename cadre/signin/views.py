@@ -255,8 +255,20 @@ def make_response_for(ok: bool, message: str, outcome, status: int = 200):
     )
 
 
+def _code_failed(_response) -> bool:
+    return bool(g.get("signin_code_failed"))
+
+
 @bp.route("/signin/code", methods=["GET", "POST"])
 @_limited
+@limiter.limit(
+    # Wrong codes per trainee per day: at 3 accepted codes in 10^6, "10 per minute" alone lets a
+    # script at home hit one within days; right codes cost nothing (test_attack_signin_code_guessing).
+    lambda: current_app.config.get("SIGNIN_CODE_FAILURES_PER_DAY", "30 per day"),
+    key_func=_trainee_key,
+    methods=["POST"],
+    deduct_when=_code_failed,
+)
 def code():
     """Type the 6-digit code from the projector (a camera that fails, or from 我的课表)."""
     if current_user.trainee_id is None:
@@ -274,6 +286,7 @@ def code():
                 return _do(check.session_id, purpose)
             if best is None or (best.status == TokenStatus.FORGED and check.status != TokenStatus.FORGED):
                 best = check
+        g.signin_code_failed = True
         code_form.code.errors.append(token_message(best.status))
     return render_template("signin/code.html", form=code_form)
 
