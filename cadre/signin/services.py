@@ -354,7 +354,7 @@ def open_sessions_for(trainee_id: int, now: datetime) -> list[TrainingSession]:
             .where(
                 Enrollment.trainee_id == trainee_id,
                 Enrollment.status == EnrollmentStatus.ACTIVE,
-                TrainingSession.cancelled_at.is_(None),
+                # Cancelled ones too: their code then says "cancelled", not "invalid code".
                 TrainingSession.starts_at <= now + timedelta(days=1),
                 TrainingSession.ends_at >= now - timedelta(hours=1),
             )
