@@ -346,15 +346,17 @@ def sign_out(
 
 
 def open_sessions_for(trainee_id: int, now: datetime) -> list[TrainingSession]:
-    """The trainee's sessions (active enrollments) whose sign-in or sign-out may be open around now."""
+    """The trainee's sessions whose sign-in or sign-out may be open around now.
+
+    Cancelled sessions and withdrawn enrollments included: their code then gets the QR
+    path's clear refusal ("cancelled", "no longer enrolled"), not "invalid code".
+    """
     return list(
         db.session.scalars(
             select(TrainingSession)
             .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
             .where(
                 Enrollment.trainee_id == trainee_id,
-                Enrollment.status == EnrollmentStatus.ACTIVE,
-                # Cancelled ones too: their code then says "cancelled", not "invalid code".
                 TrainingSession.starts_at <= now + timedelta(days=1),
                 TrainingSession.ends_at >= now - timedelta(hours=1),
             )
