@@ -17,11 +17,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cadre import audit
+from cadre.attendance.common import refuse_archived
 from cadre.attendance_messages import rule_error_message
 from cadre.enums import AttendanceStatus, EnrollmentStatus, LeaveStatus, SignInMethod
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
+    Cohort,
     Enrollment,
     LeaveRequest,
     SignInDevice,
@@ -122,7 +124,8 @@ def _load_for_trainee(
     if trainee_id is None:
         raise ServiceError(_("只有学员账号可以签到。请用您自己的学员账号登录。"))
     row = db.session.execute(
-        select(TrainingSession, Enrollment.status, AttendanceRecord)
+        select(TrainingSession, Enrollment.status, AttendanceRecord, Cohort)
+        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
         .outerjoin(
             Enrollment,
             (Enrollment.cohort_id == TrainingSession.cohort_id) & (Enrollment.trainee_id == trainee_id),
@@ -136,8 +139,9 @@ def _load_for_trainee(
     ).first()
     if row is None:
         raise NotFound(_("找不到这次课程，可能已被删除。"))
-    session, status, record = row
+    session, status, record, cohort = row
     _check_enrollment(status)
+    refuse_archived(cohort)  # an archived cohort's attendance is read-only
     return session, record
 
 
@@ -342,15 +346,17 @@ def sign_out(
 
 
 def open_sessions_for(trainee_id: int, now: datetime) -> list[TrainingSession]:
-    """The trainee's sessions (active enrollments) whose sign-in or sign-out may be open around now."""
+    """The trainee's sessions whose sign-in or sign-out may be open around now.
+
+    Cancelled sessions and withdrawn enrollments included: their code then gets the QR
+    path's clear refusal ("cancelled", "no longer enrolled"), not "invalid code".
+    """
     return list(
         db.session.scalars(
             select(TrainingSession)
             .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
             .where(
                 Enrollment.trainee_id == trainee_id,
-                Enrollment.status == EnrollmentStatus.ACTIVE,
-                TrainingSession.cancelled_at.is_(None),
                 TrainingSession.starts_at <= now + timedelta(days=1),
                 TrainingSession.ends_at >= now - timedelta(hours=1),
             )

@@ -52,6 +52,7 @@ from cadre.rules.signin_tokens import (
 from cadre.services import NotFound, ServiceError, writing
 from cadre.signin import services
 from cadre.signin.forms import CodeForm, ConfirmForm, ReviewForm
+from cadre.urls import public_url_for
 
 bp = Blueprint("signin", __name__)
 
@@ -103,6 +104,11 @@ def _read_token(token: str, now: datetime) -> tuple[str | None, object]:
             )
             return purpose, check
     return None, probe
+
+
+def _signin_url(token: str) -> str:
+    """The address in the QR: the configured public one (cadre/urls.py), never the Host header."""
+    return public_url_for("signin.form", token=token) or url_for("signin.form", token=token, _external=True)
 
 
 def _tickets() -> URLSafeTimedSerializer:
@@ -249,8 +255,20 @@ def make_response_for(ok: bool, message: str, outcome, status: int = 200):
     )
 
 
+def _code_failed(_response) -> bool:
+    return bool(g.get("signin_code_failed"))
+
+
 @bp.route("/signin/code", methods=["GET", "POST"])
 @_limited
+@limiter.limit(
+    # Wrong codes per trainee per day: at 3 accepted codes in 10^6, "10 per minute" alone lets a
+    # script at home hit one within days; right codes cost nothing (test_attack_signin_code_guessing).
+    lambda: current_app.config.get("SIGNIN_CODE_FAILURES_PER_DAY", "30 per day"),
+    key_func=_trainee_key,
+    methods=["POST"],
+    deduct_when=_code_failed,
+)
 def code():
     """Type the 6-digit code from the projector (a camera that fails, or from 我的课表)."""
     if current_user.trainee_id is None:
@@ -268,6 +286,7 @@ def code():
                 return _do(check.session_id, purpose)
             if best is None or (best.status == TokenStatus.FORGED and check.status != TokenStatus.FORGED):
                 best = check
+        g.signin_code_failed = True
         code_form.code.errors.append(token_message(best.status))
     return render_template("signin/code.html", form=code_form)
 
@@ -297,7 +316,7 @@ def _state(training_session: TrainingSession, now: datetime) -> dict:
     counts = services.live_counts(training_session, now)
     return {
         "purpose": purpose,
-        "signin_url": url_for("signin.form", token=token, _external=True),
+        "signin_url": _signin_url(token),
         "qr_url": url_for("signin.qr", session_id=training_session.id, t=token),
         "code": make_code(_key(), training_session.id, now, window=_window(), purpose=purpose),
         "next_change_seconds": round(seconds_to_next_window(now, _window()), 1),
@@ -356,7 +375,7 @@ def qr(session_id: int):
     purpose, check = _read_token(token, utcnow())
     if check.status != TokenStatus.OK or check.session_id != training_session.id:
         abort(404)
-    url = url_for("signin.form", token=token, _external=True)
+    url = _signin_url(token)
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     response = Response(image.to_string(encoding="unicode"), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=60"
