@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.attendance import common
 from cadre.attendance.common import active_enrollment, get_session, refuse_archived
 from cadre.attendance.rollcall import AUDITED as RECORD_FIELDS
 from cadre.attendance.rollcall import insert_or_get
@@ -21,10 +22,10 @@ from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
 from cadre.extensions import db
 from cadre.models import AttendanceRecord, CorrectionRequest, TrainingSession, User
 from cadre.rules.attendance import ATTENDED
-from cadre.services import NotFound, ServiceError
+from cadre.services import ServiceError
 
 CORRECTION_DAYS = 7
-AUDITED = ("status", "decision_note")
+AUDITED = common.REQUEST_AUDITED
 
 
 def may_request(session: TrainingSession, now: datetime) -> bool:
@@ -82,48 +83,18 @@ def request_correction(
 
 def get_request(request_id: int, *, lock: bool = False) -> CorrectionRequest:
     """The request; with `lock`, its row is held until the transaction ends (two decisions take turns)."""
-    req = (
-        db.session.get(CorrectionRequest, request_id, with_for_update=True, populate_existing=True)
-        if lock
-        else db.session.get(CorrectionRequest, request_id)
-    )
-    if req is None:
-        raise NotFound(_("找不到该补签申请，可能已被删除。"))
-    return req
+    return common.get_request(CorrectionRequest, request_id, _("找不到该补签申请，可能已被删除。"), lock=lock)
 
 
 def decide_correction(
     request_id: int, user: User, approve: bool, note: str, now: datetime
 ) -> CorrectionRequest:
     """Approve (the record becomes present, marked 补) or reject with a comment."""
-    from cadre.labels import label_for
-
     req = get_request(request_id, lock=True)
-    refuse_archived(req.session.cohort)
-    if req.status != LeaveStatus.PENDING:
-        raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=label_for(req.status)))
-    note = (note or "").strip()
-    if len(note) > 500:
-        raise ServiceError(_("意见最多 500 个字。"), field="note")
-    if not approve and not note:
-        raise ServiceError(_("不批准时请填写意见，学员会看到。"), field="note")
-    session = req.session
-    if approve:
-        _refuse_approval(req)
-    before = audit.snapshot(req, AUDITED)
-    req.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
-    req.decision_note = note or None
-    req.decided_by_id = user.id
-    req.decided_at = now
-    db.session.flush()
-    audit.record(
-        "correction.approved" if approve else "correction.rejected",
-        req,
-        before=before,
-        after={**audit.snapshot(req, AUDITED), "session_id": req.session_id, "trainee_id": req.trainee_id},
-        cohort_id=session.cohort_id,
-        actor_id=user.id,
+    common.decide_request(
+        req, user, approve, note, now, event="correction", before_approve=lambda: _refuse_approval(req)
     )
+    session = req.session
     if approve:
         record = db.session.scalar(
             select(AttendanceRecord).where(
