@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from cadre import audit
 from cadre.enums import EnrollmentStatus, LeaveStatus
@@ -150,3 +151,34 @@ def decide_request(
     req.decided_at = now
     db.session.flush()
     audit_request(f"{event}.approved" if approve else f"{event}.rejected", req, before, actor_id=user.id)
+
+
+def requests_of_cohort(model, cohort_id: int, *, pending_only: bool, load=()) -> list:
+    """A cohort's leave or correction requests in session order (all pending ones, else the first 300)."""
+    stmt = (
+        select(model)
+        .join(TrainingSession, TrainingSession.id == model.session_id)
+        .where(TrainingSession.cohort_id == cohort_id)
+        .order_by(TrainingSession.starts_at, model.requested_at)
+        .options(selectinload(model.session), selectinload(model.trainee), *load)
+    )
+    if pending_only:
+        stmt = stmt.where(model.status == LeaveStatus.PENDING)
+    else:
+        stmt = stmt.limit(300)
+    return list(db.session.scalars(stmt))
+
+
+def requests_of_trainee(model, trainee_id: int | None, limit: int) -> list:
+    """A trainee's own leave or correction requests, newest first, with their sessions and cohorts."""
+    if trainee_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.trainee_id == trainee_id)
+            .order_by(model.requested_at.desc(), model.id.desc())
+            .options(selectinload(model.session).selectinload(TrainingSession.cohort))
+            .limit(limit)
+        )
+    )

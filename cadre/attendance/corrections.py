@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from cadre import audit
 from cadre.attendance import common
@@ -145,32 +144,11 @@ def _refuse_approval(req: CorrectionRequest) -> None:
 
 
 def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[CorrectionRequest]:
-    stmt = (
-        select(CorrectionRequest)
-        .join(TrainingSession, TrainingSession.id == CorrectionRequest.session_id)
-        .where(TrainingSession.cohort_id == cohort_id)
-        .order_by(TrainingSession.starts_at, CorrectionRequest.requested_at)
-        .options(selectinload(CorrectionRequest.session), selectinload(CorrectionRequest.trainee))
-    )
-    if pending_only:
-        stmt = stmt.where(CorrectionRequest.status == LeaveStatus.PENDING)
-    else:
-        stmt = stmt.limit(300)
-    return list(db.session.scalars(stmt))
+    return common.requests_of_cohort(CorrectionRequest, cohort_id, pending_only=pending_only)
 
 
 def my_corrections(trainee_id: int | None) -> list[CorrectionRequest]:
-    if trainee_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(CorrectionRequest)
-            .where(CorrectionRequest.trainee_id == trainee_id)
-            .order_by(CorrectionRequest.requested_at.desc(), CorrectionRequest.id.desc())
-            .options(selectinload(CorrectionRequest.session).selectinload(TrainingSession.cohort))
-            .limit(100)
-        )
-    )
+    return common.requests_of_trainee(CorrectionRequest, trainee_id, 100)
 
 
 def recent_sessions(trainee_id: int | None, now: datetime) -> list[TrainingSession]:

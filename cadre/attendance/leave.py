@@ -172,36 +172,13 @@ def pending_leave_by_cohort(user: User) -> dict[int, int]:
 
 
 def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[LeaveRequest]:
-    stmt = (
-        select(LeaveRequest)
-        .join(TrainingSession, TrainingSession.id == LeaveRequest.session_id)
-        .where(TrainingSession.cohort_id == cohort_id)
-        .order_by(TrainingSession.starts_at, LeaveRequest.requested_at)
-        .options(
-            selectinload(LeaveRequest.session),
-            selectinload(LeaveRequest.trainee),
-            selectinload(LeaveRequest.decided_by),
-        )
+    return common.requests_of_cohort(
+        LeaveRequest, cohort_id, pending_only=pending_only, load=[selectinload(LeaveRequest.decided_by)]
     )
-    if pending_only:
-        stmt = stmt.where(LeaveRequest.status == LeaveStatus.PENDING)
-    else:
-        stmt = stmt.limit(300)
-    return list(db.session.scalars(stmt))
 
 
 def my_leave_requests(trainee_id: int | None) -> list[LeaveRequest]:
-    if trainee_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(LeaveRequest)
-            .where(LeaveRequest.trainee_id == trainee_id)
-            .order_by(LeaveRequest.requested_at.desc(), LeaveRequest.id.desc())
-            .options(selectinload(LeaveRequest.session).selectinload(TrainingSession.cohort))
-            .limit(200)
-        )
-    )
+    return common.requests_of_trainee(LeaveRequest, trainee_id, 200)
 
 
 def leave_by_session(trainee_id: int | None, session_ids: Iterable[int]) -> dict[int, LeaveRequest]:
