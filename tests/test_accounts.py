@@ -13,12 +13,7 @@ from sqlalchemy import func, select
 from cadre.extensions import db
 from cadre.models import AuditEvent, EnrollmentStatus, Role, User
 from tests.factories import enroll, login, make_cohort, make_trainee, make_trainee_user, make_user
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode("utf-8")
+from tests.pdf_support import pdf_text
 
 
 def pdf_pages(pdf: bytes) -> int:

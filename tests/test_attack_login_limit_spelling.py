@@ -8,20 +8,17 @@ account from one address, and the per-account ceiling never reached.
 
 from __future__ import annotations
 
-import pytest
 from limits import parse as parse_limit
 
 from cadre.models import Role
+from tests import auth_support
 from tests.factories import PASSWORD, make_user
 
 PHONE = "13900000001"
 WRONG = "wrong-password"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One iteration instead of scrypt: these tests count requests, not hash strength."""
-    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
+fast_password_hashing = auth_support.fast_password_hashing  # autouse here
 
 
 def attempt(app, username: str, password: str = WRONG, address: str = "198.51.100.66"):

@@ -6,7 +6,6 @@ In Chinese and in English.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,15 +30,11 @@ from cadre.rules.attendance import (
 )
 from cadre.rules.attendance_stats import NOT_EXPECTED
 from cadre.rules.completion import Shortfall
-from cadre.rules.schedule import LOCAL_TZ
 from cadre.rules.signin_tokens import TokenStatus
+from tests.attendance_support import at
 
 RULES = Path(__file__).resolve().parent.parent / "cadre" / "rules" / "attendance.py"
 COMPLETION_RULES = RULES.with_name("completion.py")
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
 
 
 NINE = at("2025-05-09 09:00")

@@ -9,7 +9,8 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from cadre.extensions import db
-from cadre.models import AttendanceRecord, AttendanceStatus, AuditEvent, ClassRole, Role, SignInMethod
+from cadre.models import AttendanceStatus, AuditEvent, ClassRole, Role, SignInMethod
+from tests.attendance_support import records_by_trainee
 from tests.factories import (
     enroll,
     login,
@@ -32,12 +33,6 @@ def setup(app):
     # 09:00 Shanghai on 9 May 2025, late after 10 minutes.
     session = make_session(cohort, title="党课", starts_at=datetime(2025, 5, 9, 1, 0, tzinfo=UTC))
     return {"org": org, "cohort": cohort, "people": people, "session": session}
-
-
-def _records(session_id):
-    db.session.expire_all()
-    rows = db.session.scalars(select(AttendanceRecord).where(AttendanceRecord.session_id == session_id))
-    return {r.trainee_id: r for r in rows}
 
 
 def test_sign_in_sheet_is_a_pdf(client, setup):
@@ -84,7 +79,7 @@ def test_fast_entry_records_times_and_statuses_from_the_sheet(client, setup):
         follow_redirects=True,
     )
     assert "签到表已录入" in response.get_data(as_text=True)
-    records = _records(s["session"].id)
+    records = records_by_trainee(s["session"].id)
     assert records[p["王一"].id].status == AttendanceStatus.PRESENT
     assert records[p["王一"].id].signed_in_at == datetime(2025, 5, 9, 0, 55, tzinfo=UTC)
     assert records[p["赵二"].id].status == AttendanceStatus.LATE
@@ -105,7 +100,7 @@ def test_a_bad_time_on_one_row_saves_nothing(client, setup):
         data={f"time-{p['王一'].id}": "08:55", f"time-{p['赵二'].id}": "25:99"},
     ).get_data(as_text=True)
     assert "看不懂" in page and "未保存任何修改" in page
-    assert _records(s["session"].id) == {}
+    assert records_by_trainee(s["session"].id) == {}
 
 
 def test_group_leader_may_not_enter_the_paper_sheet(client, setup):

@@ -21,6 +21,7 @@ from cadre.models import (
     SessionKind,
     SignInMethod,
 )
+from tests.attendance_support import records_by_trainee
 from tests.factories import (
     enroll,
     login,
@@ -49,14 +50,6 @@ def klass(app):
     return {"org": org, "cohort": cohort, "leader": leader, "a1": a1, "b1": b1, "b2": b2, "session": session}
 
 
-def _records(session_id):
-    db.session.expire_all()
-    return {
-        r.trainee_id: r
-        for r in db.session.scalars(select(AttendanceRecord).where(AttendanceRecord.session_id == session_id))
-    }
-
-
 def _audit_count():
     return db.session.scalar(select(func.count(AuditEvent.id)))
 
@@ -74,7 +67,7 @@ def test_organizer_marks_statuses_and_every_change_is_audited_with_reason(client
         follow_redirects=True,
     )
     assert response.status_code == 200
-    records = _records(k["session"].id)
+    records = records_by_trainee(k["session"].id)
     assert records[k["a1"].id].status == AttendanceStatus.PRESENT
     assert records[k["b1"].id].status == AttendanceStatus.LATE
     assert records[k["a1"].id].method == SignInMethod.ROLL_CALL
@@ -105,7 +98,7 @@ def test_changing_a_qr_sign_in_records_before_and_after_and_shows_in_the_trainee
     db.session.commit()
     login(client, k["org"].username)
     client.post(_url(k), data={f"status-{k['a1'].id}": "left_early", "reason": "提前离场"})
-    record = _records(k["session"].id)[k["a1"].id]
+    record = records_by_trainee(k["session"].id)[k["a1"].id]
     assert record.status == AttendanceStatus.LEFT_EARLY
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == record.id))
     assert event.before["status"] == "present" and event.after["status"] == "left_early"
@@ -123,7 +116,7 @@ def test_mark_everyone_else_absent_spares_signed_in_and_approved_leave(client, k
     db.session.commit()
     login(client, k["org"].username)
     client.post(_url(k), data={f"status-{k['a1'].id}": "present", "action": "rest_absent"})
-    records = _records(k["session"].id)
+    records = records_by_trainee(k["session"].id)
     assert records[k["a1"].id].status == AttendanceStatus.PRESENT
     assert records[k["b1"].id].status == AttendanceStatus.ABSENT
     assert records[k["leader"].trainee_id].status == AttendanceStatus.ABSENT
@@ -148,7 +141,7 @@ def test_group_leader_cannot_mark_another_group_and_nothing_is_written(client, k
         follow_redirects=True,
     )
     assert "您只能为本组（第一组）学员点名" in response.get_data(as_text=True)
-    assert _records(k["session"].id) == {}
+    assert records_by_trainee(k["session"].id) == {}
     assert _audit_count() == before
 
 
@@ -156,7 +149,7 @@ def test_group_leader_marks_their_own_group(client, klass):
     k = klass
     login(client, k["leader"].username)
     client.post(_url(k), data={f"status-{k['a1'].id}": "present"})
-    record = _records(k["session"].id)[k["a1"].id]
+    record = records_by_trainee(k["session"].id)[k["a1"].id]
     assert record.status == AttendanceStatus.PRESENT and record.recorded_by_id == k["leader"].id
 
 
@@ -174,7 +167,7 @@ def test_ordinary_trainee_may_not_take_roll_call(client, klass):
     login(client, member.username)
     assert client.get(_url(k)).status_code == 403
     assert client.post(_url(k), data={f"status-{k['a1'].id}": "present"}).status_code == 403
-    assert _records(k["session"].id) == {}
+    assert records_by_trainee(k["session"].id) == {}
 
 
 @pytest.mark.parametrize("status", ["here", "PRESENT", "", "1"])
@@ -184,7 +177,7 @@ def test_unknown_status_refuses_the_whole_post(client, klass, status):
     data = {f"status-{k['a1'].id}": "present", f"status-{k['b1'].id}": status or "  x  "}
     response = client.post(_url(k), data=data, follow_redirects=True)
     assert "未知的考勤状态" in response.get_data(as_text=True)
-    assert _records(k["session"].id) == {}
+    assert records_by_trainee(k["session"].id) == {}
 
 
 def test_withdrawn_trainee_cannot_be_marked(client, klass):
@@ -195,7 +188,7 @@ def test_withdrawn_trainee_cannot_be_marked(client, klass):
     login(client, k["org"].username)
     response = client.post(_url(k), data={f"status-{k['b1'].id}": "present"}, follow_redirects=True)
     assert "已退训" in response.get_data(as_text=True)
-    assert _records(k["session"].id) == {}
+    assert records_by_trainee(k["session"].id) == {}
 
 
 def test_trainee_not_enrolled_cannot_be_marked(client, klass):
@@ -204,7 +197,7 @@ def test_trainee_not_enrolled_cannot_be_marked(client, klass):
     login(client, k["org"].username)
     response = client.post(_url(k), data={f"status-{stranger.id}": "present"}, follow_redirects=True)
     assert "不在本培训班" in response.get_data(as_text=True)
-    assert _records(k["session"].id) == {}
+    assert records_by_trainee(k["session"].id) == {}
 
 
 def test_malformed_row_name_is_a_clear_400(client, klass):
@@ -221,7 +214,7 @@ def test_cancelled_session_refuses_roll_call(client, klass):
     login(client, k["org"].username)
     response = client.post(_url(k), data={f"status-{k['a1'].id}": "present"}, follow_redirects=True)
     assert "已取消" in response.get_data(as_text=True)
-    assert _records(k["session"].id) == {}
+    assert records_by_trainee(k["session"].id) == {}
 
 
 def test_roll_call_far_before_the_session_is_refused(client, klass):
@@ -232,7 +225,7 @@ def test_roll_call_far_before_the_session_is_refused(client, klass):
         f"/sessions/{later.id}/rollcall", data={f"status-{k['a1'].id}": "present"}, follow_redirects=True
     )
     assert "课程尚未开始" in response.get_data(as_text=True)
-    assert _records(later.id) == {}
+    assert records_by_trainee(later.id) == {}
 
 
 def test_site_visit_head_count_at_departure_and_return(client, klass):

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
+from cadre.enums import LeaveStatus, SignInMethod
 from cadre.rules.attendance import (
     CANCELLED,
     PENDING,
@@ -27,20 +27,7 @@ from cadre.rules.attendance import (
     sign_in_status,
 )
 from cadre.rules.completion import CompletionRule, percent, summarize
-from cadre.rules.schedule import LOCAL_TZ
-
-P, L, E, X, A = (
-    AttendanceStatus.PRESENT,
-    AttendanceStatus.LATE,
-    AttendanceStatus.LEFT_EARLY,
-    AttendanceStatus.EXCUSED,
-    AttendanceStatus.ABSENT,
-)
-
-
-def at(text: str) -> datetime:
-    """A Shanghai wall-clock time: at("2025-05-09 09:00:30")."""
-    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+from tests.attendance_support import A, E, L, P, X, at
 
 
 def session(start="2025-05-09 09:00", end="2025-05-09 12:00", **kwargs) -> SessionRules:

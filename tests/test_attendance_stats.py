@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
+from cadre.enums import LeaveStatus, SignInMethod
 from cadre.rules.attendance import (
     PENDING,
     RecordValue,
@@ -26,19 +25,7 @@ from cadre.rules.attendance_stats import (
     trainee_summaries,
 )
 from cadre.rules.completion import CompletionRule, summarize
-from cadre.rules.schedule import LOCAL_TZ
-
-P, L, E, X, A = (
-    AttendanceStatus.PRESENT,
-    AttendanceStatus.LATE,
-    AttendanceStatus.LEFT_EARLY,
-    AttendanceStatus.EXCUSED,
-    AttendanceStatus.ABSENT,
-)
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+from tests.attendance_support import A, E, L, P, X, at
 
 
 def lecture(id, day, start, end, hours, **kwargs):

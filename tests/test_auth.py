@@ -9,13 +9,10 @@ from sqlalchemy import func, select
 
 from cadre.extensions import db
 from cadre.models import AuditEvent, Role
+from tests import auth_support
 from tests.factories import PASSWORD, login, make_cohort, make_trainee_user, make_user
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One iteration instead of scrypt: these tests are about the flow, not hash strength."""
-    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
+fast_password_hashing = auth_support.fast_password_hashing  # autouse here
 
 
 def errors_on(page: str) -> list[str]:

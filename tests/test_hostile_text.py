@@ -20,16 +20,19 @@ import pytest
 import wtforms
 from openpyxl import load_workbook
 from sqlalchemy import String, Text, select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
+from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 
 from cadre.extensions import db
 from cadre.forms import CadreForm, CadreSubform
 from cadre.models import Cohort, Enrollment, EnrollmentStatus, Role, Speaker, Trainee, User, Venue
 from cadre.rules.text import INVISIBLE, clean_multiline, clean_text, is_blank
+from tests import upload_support
 from tests.data import rosters
 from tests.factories import enroll, login, make_cohort, make_session, make_trainee, make_user
+from tests.upload_support import post_roster
+
+upload_dir = upload_support.upload_dir  # the fixture
 
 HOSTILE = [
     "\x01",
@@ -375,19 +378,8 @@ def test_a_name_of_only_zero_width_spaces_is_required(client, world):
 # --- the import ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def upload_dir(app, tmp_path):
-    previous = app.config.get("IMPORT_UPLOAD_DIR")
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["IMPORT_UPLOAD_DIR"] = previous
-
-
 def _upload(client, cohort, data: bytes, filename: str):
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
-    return client.post(
-        f"/cohorts/{cohort.id}/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    return post_roster(client, cohort.id, data, filename)
 
 
 _C0 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

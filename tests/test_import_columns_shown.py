@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from cadre.extensions import db
 from cadre.models import Role, Trainee
 from cadre.rules.roster_import import field_for_header
+from tests import upload_support
 from tests.factories import login, make_cohort, make_user
+from tests.upload_support import post_roster
 
-
-@pytest.fixture(autouse=True)
-def upload_dir(app, tmp_path):
-    previous = app.config.get("IMPORT_UPLOAD_DIR")
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["IMPORT_UPLOAD_DIR"] = previous
+upload_dir = upload_support.upload_dir  # the fixture
+pytestmark = pytest.mark.usefixtures("upload_dir")
 
 
 @pytest.fixture
@@ -30,11 +23,7 @@ def cohort(client):
 
 
 def upload(client, cohort, text: str):
-    data = text.encode("utf-8-sig")
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), "名单.csv")})
-    return client.post(
-        f"/cohorts/{cohort.id}/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    return post_roster(client, cohort.id, text.encode("utf-8-sig"), "名单.csv")
 
 
 @pytest.mark.parametrize(

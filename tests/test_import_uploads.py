@@ -6,17 +6,10 @@ import os
 import secrets
 import time
 
-import pytest
-
 from cadre.imports import uploads
+from tests import upload_support
 
-
-@pytest.fixture
-def upload_dir(app, tmp_path):
-    previous = app.config.get("IMPORT_UPLOAD_DIR")
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["IMPORT_UPLOAD_DIR"] = previous
+upload_dir = upload_support.upload_dir  # the fixture
 
 
 def test_purging_old_uploads_leaves_other_files_in_a_shared_upload_directory_alone(upload_dir):

@@ -8,23 +8,18 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from cadre.extensions import db
 from cadre.models import AuditEvent, ClassRole, Enrollment, Gender, Role, Trainee
+from tests import upload_support
 from tests.data import rosters
 from tests.factories import enroll, login, make_cohort, make_trainee, make_trainee_user, make_user
+from tests.upload_support import post_roster
+
+upload_dir = upload_support.upload_dir  # the fixture
+pytestmark = pytest.mark.usefixtures("upload_dir")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(autouse=True)
-def upload_dir(app, tmp_path):
-    previous = app.config.get("IMPORT_UPLOAD_DIR")
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["IMPORT_UPLOAD_DIR"] = previous
 
 
 @pytest.fixture
@@ -45,13 +40,7 @@ def staff_client(client, organizer):
 
 
 def upload(client, cohort, data: bytes, filename: str = "名单.xlsx"):
-    # Encoded in memory: the test client would spool a big body to a temporary file it never closes.
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
-    return client.post(
-        f"/cohorts/{cohort.id}/import",
-        data=body,
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
+    return post_roster(client, cohort.id, data, filename)
 
 
 def commit_fields(html: str) -> dict[str, str]:

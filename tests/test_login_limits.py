@@ -7,22 +7,19 @@ client address (300 a minute; successful logins are not counted).
 
 from __future__ import annotations
 
-import pytest
 from limits import parse as parse_limit
 from sqlalchemy import insert
 
 from cadre.auth.passwords import hash_password
 from cadre.extensions import db
 from cadre.models import Role, User
+from tests import auth_support
 from tests.factories import PASSWORD, make_user
 
 WRONG = "wrong-password"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One iteration instead of scrypt: these tests count requests, not hash strength."""
-    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
+fast_password_hashing = auth_support.fast_password_hashing  # autouse here
 
 
 def attempt(app, username: str, password: str = WRONG, address: str = "203.0.113.9"):

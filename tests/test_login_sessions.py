@@ -14,15 +14,13 @@ from sqlalchemy import func, select, update
 from cadre.extensions import db
 from cadre.models import AuditEvent, LoginSession, Role, User
 from cadre.models.types import utcnow
+from tests import auth_support
 from tests.factories import PASSWORD, make_cohort, make_trainee_user, make_user
 
 NEW_PASSWORD = "a-new-secret-7"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One iteration instead of scrypt: these tests are about logins, not hash strength."""
-    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
+fast_password_hashing = auth_support.fast_password_hashing  # autouse here
 
 
 def remembered_login(app, username: str, password: str = PASSWORD):

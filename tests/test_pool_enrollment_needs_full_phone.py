@@ -7,18 +7,19 @@ into cohort B. Her full number does, and so does an admin.
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from cadre.extensions import db
 from cadre.models import AuditEvent, Enrollment, Role, Trainee
+from tests import upload_support
 from tests.data import rosters
 from tests.factories import enroll, login, make_cohort, make_trainee, make_user
+from tests.upload_support import post_roster
+
+upload_dir = upload_support.upload_dir  # the fixture
 
 PHONE = "13812345678"
 
@@ -176,21 +177,8 @@ def test_a_namesake_from_another_cohort_gets_no_join_button_on_the_new_trainee_p
     assert "改为把 王芳 加入本班" in page
 
 
-@pytest.fixture
-def upload_dir(app, tmp_path):
-    previous = app.config.get("IMPORT_UPLOAD_DIR")
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["IMPORT_UPLOAD_DIR"] = previous
-
-
 def upload(client, cohort, rows):
-    boundary, body = encode_multipart(
-        {"file": FileStorage(io.BytesIO(rosters.xlsx_bytes(rows)), "名单.xlsx")}
-    )
-    return client.post(
-        f"/cohorts/{cohort.id}/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    return post_roster(client, cohort.id, rosters.xlsx_bytes(rows))
 
 
 def test_an_import_naming_her_number_enrolls_her(client, upload_dir, cohort_b, wang_fang):

@@ -15,15 +15,10 @@ from cadre.models import Role
 from cadre.trainees import accounts
 from cadre.urls import public_url, public_url_for
 from tests.factories import PASSWORD, enroll, login, make_cohort, make_trainee, make_user
+from tests.pdf_support import pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGURED = "https://cadre.example.gov.cn/"  # TestConfig.PUBLIC_URL
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode("utf-8")
 
 
 def slips_from(page_html: str) -> bytes:

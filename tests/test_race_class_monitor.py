@@ -11,17 +11,15 @@ first goes on alone, and the second plans from the roster the first left.
 
 from __future__ import annotations
 
-import io
 import re
 
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from cadre.extensions import db
 from cadre.models import ClassRole, Enrollment
 from tests.factories import enroll, make_trainee
 from tests.race_support import at_the_same_moment, organizers_of_one_cohort
+from tests.upload_support import post_roster
 
 
 def monitors(cohort_id: int) -> list[int]:
@@ -51,10 +49,7 @@ def test_two_organizers_naming_a_monitor_at_the_same_moment_leave_one_monitor(fi
 
 def upload(client, cohort_id: int, data: bytes) -> dict[str, str]:
     """Preview a roster file; the hidden fields of its confirm form."""
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), "名单.csv")})
-    response = client.post(
-        f"/cohorts/{cohort_id}/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    response = post_roster(client, cohort_id, data, "名单.csv")
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
     return dict(re.findall(r'<input id="(\w+)" name="\w+" type="hidden" value="([^"]*)"', html))

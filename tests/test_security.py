@@ -15,13 +15,10 @@ from cadre.auth.public import public
 from cadre.extensions import csrf, db
 from cadre.models import AuditEvent, Role, User
 from config import Config, DevelopmentConfig, ProductionConfig, TestConfig
+from tests import auth_support
 from tests.factories import PASSWORD, login, make_cohort, make_user
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One iteration instead of scrypt: these tests are about access, not hash strength."""
-    monkeypatch.setattr("cadre.auth.passwords.PASSWORD_METHOD", "pbkdf2:sha256:1")
+fast_password_hashing = auth_support.fast_password_hashing  # autouse here
 
 
 # --- CSRF -------------------------------------------------------------------

@@ -10,7 +10,6 @@ B may not reset, create or unlock the person's login (A's organizer and admins m
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -21,13 +20,7 @@ from cadre.extensions import db
 from cadre.models import AttendanceRecord, AttendanceStatus, AuditEvent, Certificate, Role, User
 from cadre.rules import privacy
 from tests.factories import PASSWORD, enroll, login, make_cohort, make_session, make_trainee, make_user
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode("utf-8")
-
+from tests.pdf_support import pdf_text
 
 # --- the pure rules ----------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -23,6 +22,7 @@ from tests.factories import (
     make_trainee_user,
     make_user,
 )
+from tests.pdf_support import pdf_text
 
 PAST = datetime(2025, 5, 9, 1, 0, tzinfo=UTC)
 
@@ -47,12 +47,6 @@ def certify(cohort, trainee, serial: str, revoked: bool = False) -> Certificate:
     db.session.add(cert)
     db.session.commit()
     return cert
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode("utf-8")
 
 
 @pytest.fixture

@@ -17,8 +17,12 @@ from cadre.imports.spreadsheet import read_table
 from cadre.imports.tables import FileRefused, Limits
 from cadre.imports.xlsx_scan import MAX_SHEETS, sheet_row_limit
 from cadre.models import Role
+from tests import upload_support
 from tests.data import rosters
 from tests.factories import login, make_cohort, make_user
+from tests.upload_support import post_roster
+
+upload_dir = upload_support.upload_dir  # the fixture
 
 LIMITS = Limits(max_bytes=20 * 1024 * 1024, max_rows=20_000)
 LAST_EXCEL_ROW = 1_048_576
@@ -193,22 +197,8 @@ def test_a_wide_but_honest_roster_is_not_refused():
 # --- through the web page ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def upload_dir(app, tmp_path):
-    previous = app.config.get("IMPORT_UPLOAD_DIR")
-    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["IMPORT_UPLOAD_DIR"] = previous
-
-
 def _upload(client, cohort, data: bytes):
-    from werkzeug.datastructures import FileStorage
-    from werkzeug.test import encode_multipart
-
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), "名单.xlsx")})
-    return client.post(
-        f"/cohorts/{cohort.id}/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    return post_roster(client, cohort.id, data)
 
 
 def test_the_upload_page_refuses_the_201_sheet_file_with_a_message(client, upload_dir):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from cadre.enums import EnrollmentStatus
+from cadre import audit
+from cadre.enums import EnrollmentStatus, LeaveStatus
 from cadre.extensions import db
-from cadre.models import AttendanceRecord, Enrollment, TrainingSession
+from cadre.models import AttendanceRecord, Enrollment, TrainingSession, User
 from cadre.rules.attendance import RecordValue, SessionRules
 from cadre.services import NotFound, ServiceError
 
@@ -79,3 +82,103 @@ def as_local(value: datetime) -> datetime:
     from cadre.rules.schedule import LOCAL_TZ
 
     return value.astimezone(LOCAL_TZ)
+
+
+REQUEST_AUDITED = ("status", "decision_note")
+
+
+def get_request(model, request_id: int, not_found: str, *, lock: bool = False):
+    """A leave or correction request; with `lock`, its row is held until the transaction ends
+    (two decisions take turns)."""
+    req = (
+        db.session.get(model, request_id, with_for_update=True, populate_existing=True)
+        if lock
+        else db.session.get(model, request_id)
+    )
+    if req is None:
+        raise NotFound(not_found)
+    return req
+
+
+def refuse_decided(req) -> None:
+    from cadre.labels import label_for
+
+    if req.status != LeaveStatus.PENDING:
+        raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=label_for(req.status)))
+
+
+def audit_request(event: str, req, before: dict | None, **extra) -> None:
+    """Audit a leave or correction request's status change."""
+    audit.record(
+        event,
+        req,
+        before=before,
+        after={
+            **audit.snapshot(req, REQUEST_AUDITED),
+            "session_id": req.session_id,
+            "trainee_id": req.trainee_id,
+        },
+        cohort_id=req.session.cohort_id,
+        **extra,
+    )
+
+
+def decide_request(
+    req,
+    user: User,
+    approve: bool,
+    note: str,
+    now: datetime,
+    *,
+    event: str,
+    before_approve: Callable[[], None] | None = None,
+) -> None:
+    """Approve or reject a pending leave or correction request (locked by the caller) and audit it
+    as ``<event>.approved`` / ``<event>.rejected``; `before_approve` may refuse an approval."""
+    refuse_archived(req.session.cohort)
+    refuse_decided(req)
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ServiceError(_("意见最多 500 个字。"), field="note")
+    if not approve and not note:
+        raise ServiceError(_("不批准时请填写意见，学员会看到。"), field="note")
+    if approve and before_approve is not None:
+        before_approve()
+    before = audit.snapshot(req, REQUEST_AUDITED)
+    req.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
+    req.decision_note = note or None
+    req.decided_by_id = user.id
+    req.decided_at = now
+    db.session.flush()
+    audit_request(f"{event}.approved" if approve else f"{event}.rejected", req, before, actor_id=user.id)
+
+
+def requests_of_cohort(model, cohort_id: int, *, pending_only: bool, load=()) -> list:
+    """A cohort's leave or correction requests in session order (all pending ones, else the first 300)."""
+    stmt = (
+        select(model)
+        .join(TrainingSession, TrainingSession.id == model.session_id)
+        .where(TrainingSession.cohort_id == cohort_id)
+        .order_by(TrainingSession.starts_at, model.requested_at)
+        .options(selectinload(model.session), selectinload(model.trainee), *load)
+    )
+    if pending_only:
+        stmt = stmt.where(model.status == LeaveStatus.PENDING)
+    else:
+        stmt = stmt.limit(300)
+    return list(db.session.scalars(stmt))
+
+
+def requests_of_trainee(model, trainee_id: int | None, limit: int) -> list:
+    """A trainee's own leave or correction requests, newest first, with their sessions and cohorts."""
+    if trainee_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.trainee_id == trainee_id)
+            .order_by(model.requested_at.desc(), model.id.desc())
+            .options(selectinload(model.session).selectinload(TrainingSession.cohort))
+            .limit(limit)
+        )
+    )

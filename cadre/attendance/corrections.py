@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.attendance import common
 from cadre.attendance.common import active_enrollment, get_session, refuse_archived
 from cadre.attendance.rollcall import AUDITED as RECORD_FIELDS
 from cadre.attendance.rollcall import insert_or_get
@@ -21,10 +21,10 @@ from cadre.enums import AttendanceStatus, LeaveStatus, SignInMethod
 from cadre.extensions import db
 from cadre.models import AttendanceRecord, CorrectionRequest, TrainingSession, User
 from cadre.rules.attendance import ATTENDED
-from cadre.services import NotFound, ServiceError
+from cadre.services import ServiceError
 
 CORRECTION_DAYS = 7
-AUDITED = ("status", "decision_note")
+AUDITED = common.REQUEST_AUDITED
 
 
 def may_request(session: TrainingSession, now: datetime) -> bool:
@@ -82,48 +82,18 @@ def request_correction(
 
 def get_request(request_id: int, *, lock: bool = False) -> CorrectionRequest:
     """The request; with `lock`, its row is held until the transaction ends (two decisions take turns)."""
-    req = (
-        db.session.get(CorrectionRequest, request_id, with_for_update=True, populate_existing=True)
-        if lock
-        else db.session.get(CorrectionRequest, request_id)
-    )
-    if req is None:
-        raise NotFound(_("找不到该补签申请，可能已被删除。"))
-    return req
+    return common.get_request(CorrectionRequest, request_id, _("找不到该补签申请，可能已被删除。"), lock=lock)
 
 
 def decide_correction(
     request_id: int, user: User, approve: bool, note: str, now: datetime
 ) -> CorrectionRequest:
     """Approve (the record becomes present, marked 补) or reject with a comment."""
-    from cadre.labels import label_for
-
     req = get_request(request_id, lock=True)
-    refuse_archived(req.session.cohort)
-    if req.status != LeaveStatus.PENDING:
-        raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=label_for(req.status)))
-    note = (note or "").strip()
-    if len(note) > 500:
-        raise ServiceError(_("意见最多 500 个字。"), field="note")
-    if not approve and not note:
-        raise ServiceError(_("不批准时请填写意见，学员会看到。"), field="note")
-    session = req.session
-    if approve:
-        _refuse_approval(req)
-    before = audit.snapshot(req, AUDITED)
-    req.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
-    req.decision_note = note or None
-    req.decided_by_id = user.id
-    req.decided_at = now
-    db.session.flush()
-    audit.record(
-        "correction.approved" if approve else "correction.rejected",
-        req,
-        before=before,
-        after={**audit.snapshot(req, AUDITED), "session_id": req.session_id, "trainee_id": req.trainee_id},
-        cohort_id=session.cohort_id,
-        actor_id=user.id,
+    common.decide_request(
+        req, user, approve, note, now, event="correction", before_approve=lambda: _refuse_approval(req)
     )
+    session = req.session
     if approve:
         record = db.session.scalar(
             select(AttendanceRecord).where(
@@ -174,32 +144,11 @@ def _refuse_approval(req: CorrectionRequest) -> None:
 
 
 def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[CorrectionRequest]:
-    stmt = (
-        select(CorrectionRequest)
-        .join(TrainingSession, TrainingSession.id == CorrectionRequest.session_id)
-        .where(TrainingSession.cohort_id == cohort_id)
-        .order_by(TrainingSession.starts_at, CorrectionRequest.requested_at)
-        .options(selectinload(CorrectionRequest.session), selectinload(CorrectionRequest.trainee))
-    )
-    if pending_only:
-        stmt = stmt.where(CorrectionRequest.status == LeaveStatus.PENDING)
-    else:
-        stmt = stmt.limit(300)
-    return list(db.session.scalars(stmt))
+    return common.requests_of_cohort(CorrectionRequest, cohort_id, pending_only=pending_only)
 
 
 def my_corrections(trainee_id: int | None) -> list[CorrectionRequest]:
-    if trainee_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(CorrectionRequest)
-            .where(CorrectionRequest.trainee_id == trainee_id)
-            .order_by(CorrectionRequest.requested_at.desc(), CorrectionRequest.id.desc())
-            .options(selectinload(CorrectionRequest.session).selectinload(TrainingSession.cohort))
-            .limit(100)
-        )
-    )
+    return common.requests_of_trainee(CorrectionRequest, trainee_id, 100)
 
 
 def recent_sessions(trainee_id: int | None, now: datetime) -> list[TrainingSession]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cadre import audit
+from cadre.attendance import common
 from cadre.attendance.common import active_enrollment, get_session, refuse_archived
 from cadre.enums import EnrollmentStatus, LeaveStatus, Role
 from cadre.extensions import db
@@ -21,7 +22,7 @@ from cadre.models import Enrollment, LeaveRequest, TrainingSession, User, cohort
 from cadre.services import NotFound, ServiceError
 
 OPEN = (LeaveStatus.PENDING, LeaveStatus.APPROVED)
-AUDITED = ("status", "decision_note")
+AUDITED = common.REQUEST_AUDITED
 
 
 def coming_sessions(trainee_id: int | None, now: datetime) -> list[TrainingSession]:
@@ -125,41 +126,13 @@ def _status_text(status: LeaveStatus) -> str:
 
 def get_request(request_id: int, *, lock: bool = False) -> LeaveRequest:
     """The request; with `lock`, its row is held until the transaction ends (two decisions take turns)."""
-    req = (
-        db.session.get(LeaveRequest, request_id, with_for_update=True, populate_existing=True)
-        if lock
-        else db.session.get(LeaveRequest, request_id)
-    )
-    if req is None:
-        raise NotFound(_("找不到该请假申请，可能已被删除。"))
-    return req
+    return common.get_request(LeaveRequest, request_id, _("找不到该请假申请，可能已被删除。"), lock=lock)
 
 
 def decide_leave(request_id: int, user: User, approve: bool, note: str, now: datetime) -> LeaveRequest:
     """Approve or reject a pending request (the view checks the user manages the cohort)."""
     req = get_request(request_id, lock=True)
-    refuse_archived(req.session.cohort)
-    if req.status != LeaveStatus.PENDING:
-        raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=_status_text(req.status)))
-    note = (note or "").strip()
-    if len(note) > 500:
-        raise ServiceError(_("意见最多 500 个字。"), field="note")
-    if not approve and not note:
-        raise ServiceError(_("不批准时请填写意见，学员会看到。"), field="note")
-    before = audit.snapshot(req, AUDITED)
-    req.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
-    req.decision_note = note or None
-    req.decided_by_id = user.id
-    req.decided_at = now
-    db.session.flush()
-    audit.record(
-        "leave.approved" if approve else "leave.rejected",
-        req,
-        before=before,
-        after={**audit.snapshot(req, AUDITED), "session_id": req.session_id, "trainee_id": req.trainee_id},
-        cohort_id=req.session.cohort_id,
-        actor_id=user.id,
-    )
+    common.decide_request(req, user, approve, note, now, event="leave")
     return req
 
 
@@ -169,18 +142,11 @@ def withdraw_leave(request_id: int, trainee_id: int | None) -> LeaveRequest:
     if req.trainee_id != trainee_id:
         raise NotFound(_("找不到该请假申请，可能已被删除。"))
     refuse_archived(req.session.cohort)
-    if req.status != LeaveStatus.PENDING:
-        raise ServiceError(_("这份申请已经处理过了（%(status)s）。", status=_status_text(req.status)))
+    common.refuse_decided(req)
     before = audit.snapshot(req, AUDITED)
     req.status = LeaveStatus.WITHDRAWN
     db.session.flush()
-    audit.record(
-        "leave.withdrawn",
-        req,
-        before=before,
-        after={**audit.snapshot(req, AUDITED), "session_id": req.session_id, "trainee_id": req.trainee_id},
-        cohort_id=req.session.cohort_id,
-    )
+    common.audit_request("leave.withdrawn", req, before)
     return req
 
 
@@ -206,36 +172,13 @@ def pending_leave_by_cohort(user: User) -> dict[int, int]:
 
 
 def requests_of_cohort(cohort_id: int, *, pending_only: bool) -> list[LeaveRequest]:
-    stmt = (
-        select(LeaveRequest)
-        .join(TrainingSession, TrainingSession.id == LeaveRequest.session_id)
-        .where(TrainingSession.cohort_id == cohort_id)
-        .order_by(TrainingSession.starts_at, LeaveRequest.requested_at)
-        .options(
-            selectinload(LeaveRequest.session),
-            selectinload(LeaveRequest.trainee),
-            selectinload(LeaveRequest.decided_by),
-        )
+    return common.requests_of_cohort(
+        LeaveRequest, cohort_id, pending_only=pending_only, load=[selectinload(LeaveRequest.decided_by)]
     )
-    if pending_only:
-        stmt = stmt.where(LeaveRequest.status == LeaveStatus.PENDING)
-    else:
-        stmt = stmt.limit(300)
-    return list(db.session.scalars(stmt))
 
 
 def my_leave_requests(trainee_id: int | None) -> list[LeaveRequest]:
-    if trainee_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(LeaveRequest)
-            .where(LeaveRequest.trainee_id == trainee_id)
-            .order_by(LeaveRequest.requested_at.desc(), LeaveRequest.id.desc())
-            .options(selectinload(LeaveRequest.session).selectinload(TrainingSession.cohort))
-            .limit(200)
-        )
-    )
+    return common.requests_of_trainee(LeaveRequest, trainee_id, 200)
 
 
 def leave_by_session(trainee_id: int | None, session_ids: Iterable[int]) -> dict[int, LeaveRequest]:

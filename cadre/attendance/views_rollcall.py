@@ -41,6 +41,24 @@ def _tally(rows: list[rollcall.Row]) -> dict[str, int]:
     }
 
 
+def _save(write, done, target: str):
+    """Run `write` (it returns how many trainees changed) in a write transaction.
+
+    On success flash `done(changed)` and answer a redirect to `target`; a refusal is
+    flashed (a Forbidden one answers 403) and None is returned, so the page is shown again.
+    """
+    try:
+        with writing():
+            changed = write()
+    except Forbidden as err:
+        refuse(err)
+    except ServiceError as err:
+        flash(err.message, "danger")
+        return None
+    flash(done(changed), "success")
+    return redirect(target)
+
+
 @bp.route("/sessions/<int:session_id>/rollcall", methods=["GET", "POST"], endpoint="rollcall")
 def rollcall_page(session_id: int):
     scope = _scope(session_id)
@@ -50,23 +68,20 @@ def rollcall_page(session_id: int):
             rollcall.Entry(trainee_id, value)
             for trainee_id, value in posted_ids(request.form, "status-").items()
         ]
-        try:
-            with writing():
-                changed = rollcall.apply_entries(
-                    session_id,
-                    current_user,
-                    entries,
-                    reason=form.reason.data or "",
-                    now=utcnow(),
-                    rest_absent=request.form.get("action") == "rest_absent",
-                )
-        except Forbidden as err:
-            refuse(err)
-        except ServiceError as err:
-            flash(err.message, "danger")
-        else:
-            flash(_("已保存，%(n)s 人的考勤有变化。", n=changed), "success")
-            return redirect(url_for("attendance.rollcall", session_id=session_id))
+        saved = _save(
+            lambda: rollcall.apply_entries(
+                session_id,
+                current_user,
+                entries,
+                reason=form.reason.data or "",
+                now=utcnow(),
+                rest_absent=request.form.get("action") == "rest_absent",
+            ),
+            lambda n: _("已保存，%(n)s 人的考勤有变化。", n=n),
+            url_for("attendance.rollcall", session_id=session_id),
+        )
+        if saved:
+            return saved
     rows = rollcall.rows_for(scope)
     return render_template(
         "attendance/rollcall.html",
@@ -92,16 +107,13 @@ def headcount(session_id: int, phase: str):
             if value not in ("1", "0"):
                 refuse(ServiceError(_("请求有误，请刷新页面后重试。")))
             marks[trainee_id] = value == "1"
-        try:
-            with writing():
-                changed = rollcall.apply_head_count(session_id, current_user, phase, marks, now=utcnow())
-        except Forbidden as err:
-            refuse(err)
-        except ServiceError as err:
-            flash(err.message, "danger")
-        else:
-            flash(_("已保存，%(n)s 人的清点结果有变化。", n=changed), "success")
-            return redirect(url_for("attendance.headcount", session_id=session_id, phase=phase))
+        saved = _save(
+            lambda: rollcall.apply_head_count(session_id, current_user, phase, marks, now=utcnow()),
+            lambda n: _("已保存，%(n)s 人的清点结果有变化。", n=n),
+            url_for("attendance.headcount", session_id=session_id, phase=phase),
+        )
+        if saved:
+            return saved
     rows = rollcall.rows_for(scope, with_head_counts=True)
     phase = HeadCountPhase(phase)
     return render_template(
@@ -135,23 +147,20 @@ def paper_entry(session_id: int):
         if errors:
             flash(_("有 %(n)s 行时间格式不对，未保存任何修改。", n=len(errors)), "danger")
         else:
-            try:
-                with writing():
-                    changed = rollcall.apply_entries(
-                        session_id,
-                        current_user,
-                        entries,
-                        reason=form.reason.data or "",
-                        now=utcnow(),
-                        method=SignInMethod.PAPER,
-                    )
-            except Forbidden as err:
-                refuse(err)
-            except ServiceError as err:
-                flash(err.message, "danger")
-            else:
-                flash(_("签到表已录入，%(n)s 人的考勤有变化。", n=changed), "success")
-                return redirect(url_for("attendance.paper_entry", session_id=session_id))
+            saved = _save(
+                lambda: rollcall.apply_entries(
+                    session_id,
+                    current_user,
+                    entries,
+                    reason=form.reason.data or "",
+                    now=utcnow(),
+                    method=SignInMethod.PAPER,
+                ),
+                lambda n: _("签到表已录入，%(n)s 人的考勤有变化。", n=n),
+                url_for("attendance.paper_entry", session_id=session_id),
+            )
+            if saved:
+                return saved
     return render_template(
         "attendance/paper.html",
         scope=scope,

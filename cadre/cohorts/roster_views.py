@@ -240,6 +240,13 @@ def _enrollment_or_404(cohort: Cohort, enrollment_id: int):
     return enrollment
 
 
+def _enrollment_to_change(cohort_id: int, enrollment_id: int):
+    """The managed cohort, the enrollment (else 404) and the archived-cohort redirect (else None)."""
+    cohort = _managed_cohort(cohort_id)
+    enrollment = _enrollment_or_404(cohort, enrollment_id)
+    return cohort, enrollment, _refuse_if_archived(cohort)
+
+
 @bp.route("/<int:cohort_id>/enrollments/<int:enrollment_id>", methods=["GET", "POST"])
 def enrollment(cohort_id: int, enrollment_id: int):
     cohort = _managed_cohort(cohort_id)
@@ -296,9 +303,8 @@ def _enrollment_url(cohort: Cohort, enrollment_id: int) -> str:
 
 @bp.route("/<int:cohort_id>/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])
 def withdraw_enrollment(cohort_id: int, enrollment_id: int):
-    cohort = _managed_cohort(cohort_id)
-    enrollment = _enrollment_or_404(cohort, enrollment_id)
-    if (refusal := _refuse_if_archived(cohort)) is not None:
+    cohort, enrollment, refusal = _enrollment_to_change(cohort_id, enrollment_id)
+    if refusal is not None:
         return refusal
     form = WithdrawForm()
     if form.validate_on_submit():
@@ -318,9 +324,8 @@ def withdraw_enrollment(cohort_id: int, enrollment_id: int):
 
 @bp.route("/<int:cohort_id>/enrollments/<int:enrollment_id>/reactivate", methods=["POST"])
 def reactivate_enrollment(cohort_id: int, enrollment_id: int):
-    cohort = _managed_cohort(cohort_id)
-    enrollment = _enrollment_or_404(cohort, enrollment_id)
-    if (refusal := _refuse_if_archived(cohort)) is not None:
+    cohort, enrollment, refusal = _enrollment_to_change(cohort_id, enrollment_id)
+    if refusal is not None:
         return refusal
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -338,9 +343,8 @@ def reactivate_enrollment(cohort_id: int, enrollment_id: int):
 
 @bp.route("/<int:cohort_id>/enrollments/<int:enrollment_id>/remove", methods=["POST"])
 def remove_enrollment(cohort_id: int, enrollment_id: int):
-    cohort = _managed_cohort(cohort_id)
-    enrollment = _enrollment_or_404(cohort, enrollment_id)
-    if (refusal := _refuse_if_archived(cohort)) is not None:
+    cohort, enrollment, refusal = _enrollment_to_change(cohort_id, enrollment_id)
+    if refusal is not None:
         return refusal
     form = ConfirmForm()
     if not form.validate_on_submit():

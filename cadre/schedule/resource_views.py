@@ -24,6 +24,20 @@ def _listing(model, q: str | None):
     return db.session.scalars(select(model).order_by(model.name, model.id).limit(LIST_LIMIT)).all()
 
 
+def _resource_form(form, obj, kind: str, duplicate: str, save):
+    """The new/edit screen of a speaker or venue: `save()` writes and returns the message to flash."""
+    if form.validate_on_submit():
+        try:
+            with writing(duplicate, "name"):
+                message = save()
+        except ServiceError as err:
+            _field_error(form, err)
+        else:
+            flash(message, "success")
+            return redirect(url_for(f"schedule.{kind}s"))
+    return render_template("schedule/resource_form.html", form=form, kind=kind, obj=obj)
+
+
 # ---------------------------------------------------------------- speakers
 
 
@@ -50,16 +64,12 @@ def _speaker_data(form: SpeakerForm) -> resources.SpeakerData:
 @staff_required
 def new_speaker():
     form = SpeakerForm()
-    if form.validate_on_submit():
-        try:
-            with writing(_("已有同名同职称的授课人。"), "name"):
-                sp = resources.create_speaker(_speaker_data(form))
-        except ServiceError as err:
-            _field_error(form, err)
-        else:
-            flash(_("授课人“%(name)s”已添加。", name=sp.name), "success")
-            return redirect(url_for("schedule.speakers"))
-    return render_template("schedule/resource_form.html", form=form, kind="speaker", obj=None)
+
+    def save() -> str:
+        sp = resources.create_speaker(_speaker_data(form))
+        return _("授课人“%(name)s”已添加。", name=sp.name)
+
+    return _resource_form(form, None, "speaker", _("已有同名同职称的授课人。"), save)
 
 
 @bp.route("/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
@@ -67,16 +77,12 @@ def new_speaker():
 def edit_speaker(speaker_id: int):
     sp = db.session.get(Speaker, speaker_id) or abort(404)
     form = SpeakerForm(obj=sp)
-    if form.validate_on_submit():
-        try:
-            with writing(_("已有同名同职称的授课人。"), "name"):
-                changed = resources.update_speaker(sp.id, _speaker_data(form))
-        except ServiceError as err:
-            _field_error(form, err)
-        else:
-            flash(_("授课人信息已保存。") if changed else _("没有需要保存的修改。"), "success")
-            return redirect(url_for("schedule.speakers"))
-    return render_template("schedule/resource_form.html", form=form, kind="speaker", obj=sp)
+
+    def save() -> str:
+        changed = resources.update_speaker(sp.id, _speaker_data(form))
+        return _("授课人信息已保存。") if changed else _("没有需要保存的修改。")
+
+    return _resource_form(form, sp, "speaker", _("已有同名同职称的授课人。"), save)
 
 
 @bp.route("/speakers/search")
@@ -117,16 +123,12 @@ def _venue_data(form: VenueForm) -> resources.VenueData:
 @staff_required
 def new_venue():
     form = VenueForm()
-    if form.validate_on_submit():
-        try:
-            with writing(_("已有同名的场地。"), "name"):
-                v = resources.create_venue(_venue_data(form))
-        except ServiceError as err:
-            _field_error(form, err)
-        else:
-            flash(_("场地“%(name)s”已添加。", name=v.name), "success")
-            return redirect(url_for("schedule.venues"))
-    return render_template("schedule/resource_form.html", form=form, kind="venue", obj=None)
+
+    def save() -> str:
+        v = resources.create_venue(_venue_data(form))
+        return _("场地“%(name)s”已添加。", name=v.name)
+
+    return _resource_form(form, None, "venue", _("已有同名的场地。"), save)
 
 
 @bp.route("/venues/<int:venue_id>/edit", methods=["GET", "POST"])
@@ -134,16 +136,12 @@ def new_venue():
 def edit_venue(venue_id: int):
     v = db.session.get(Venue, venue_id) or abort(404)
     form = VenueForm(obj=v)
-    if form.validate_on_submit():
-        try:
-            with writing(_("已有同名的场地。"), "name"):
-                changed = resources.update_venue(v.id, _venue_data(form))
-        except ServiceError as err:
-            _field_error(form, err)
-        else:
-            flash(_("场地信息已保存。") if changed else _("没有需要保存的修改。"), "success")
-            return redirect(url_for("schedule.venues"))
-    return render_template("schedule/resource_form.html", form=form, kind="venue", obj=v)
+
+    def save() -> str:
+        changed = resources.update_venue(v.id, _venue_data(form))
+        return _("场地信息已保存。") if changed else _("没有需要保存的修改。")
+
+    return _resource_form(form, v, "venue", _("已有同名的场地。"), save)
 
 
 @bp.route("/venues/search")

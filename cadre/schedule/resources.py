@@ -155,25 +155,34 @@ def _speaker_apply(sp: Speaker, data: SpeakerData) -> None:
 
 
 def create_speaker(data: SpeakerData) -> Speaker:
-    sp = Speaker()
-    _speaker_apply(sp, data)
-    db.session.add(sp)
-    db.session.flush()
-    audit.record("speaker.created", sp, after=audit.snapshot(sp, SPEAKER_FIELDS))
-    return sp
+    return _create(Speaker(), _speaker_apply, data, "speaker", SPEAKER_FIELDS)
 
 
 def update_speaker(speaker_id: int, data: SpeakerData) -> bool:
-    sp = db.session.get(Speaker, speaker_id)
-    if sp is None:
+    return _update(Speaker, speaker_id, _speaker_apply, data, "speaker", SPEAKER_FIELDS)
+
+
+def _create(row, apply, data, kind: str, fields: tuple[str, ...]):
+    """Create a speaker or venue: `apply` checks and copies the data, then it is flushed and audited."""
+    apply(row, data)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(f"{kind}.created", row, after=audit.snapshot(row, fields))
+    return row
+
+
+def _update(model, row_id: int, apply, data, kind: str, fields: tuple[str, ...]) -> bool:
+    """Update a speaker or venue; False (nothing written or audited) when nothing changed."""
+    row = db.session.get(model, row_id)
+    if row is None:
         raise NotFound()
-    before = audit.snapshot(sp, SPEAKER_FIELDS)
-    _speaker_apply(sp, data)
-    after = audit.snapshot(sp, SPEAKER_FIELDS)
+    before = audit.snapshot(row, fields)
+    apply(row, data)
+    after = audit.snapshot(row, fields)
     if after == before:
         return False
     db.session.flush()
-    audit.record("speaker.updated", sp, before=before, after=after)
+    audit.record(f"{kind}.updated", row, before=before, after=after)
     return True
 
 
@@ -207,26 +216,11 @@ def _venue_apply(v: Venue, data: VenueData) -> None:
 
 
 def create_venue(data: VenueData) -> Venue:
-    v = Venue()
-    _venue_apply(v, data)
-    db.session.add(v)
-    db.session.flush()
-    audit.record("venue.created", v, after=audit.snapshot(v, VENUE_FIELDS))
-    return v
+    return _create(Venue(), _venue_apply, data, "venue", VENUE_FIELDS)
 
 
 def update_venue(venue_id: int, data: VenueData) -> bool:
-    v = db.session.get(Venue, venue_id)
-    if v is None:
-        raise NotFound()
-    before = audit.snapshot(v, VENUE_FIELDS)
-    _venue_apply(v, data)
-    after = audit.snapshot(v, VENUE_FIELDS)
-    if after == before:
-        return False
-    db.session.flush()
-    audit.record("venue.updated", v, before=before, after=after)
-    return True
+    return _update(Venue, venue_id, _venue_apply, data, "venue", VENUE_FIELDS)
 
 
 # ---------------------------------------------------------------- cohort goals

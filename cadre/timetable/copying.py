@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from cadre import audit
 from cadre.extensions import db
@@ -29,6 +28,7 @@ from cadre.models import (
 )
 from cadre.rules import schedule as rules
 from cadre.rules import schedule_moves
+from cadre.schedule.conflicts import cohort_dates, overlapping, slot_of
 from cadre.services import NotFound, ServiceError
 from cadre.timetable import queries
 
@@ -82,39 +82,6 @@ def _shift(value: datetime | None, offset: timedelta) -> datetime | None:
     return (local.replace(tzinfo=None) + offset).replace(tzinfo=rules.LOCAL_TZ)
 
 
-def slot(session: TrainingSession) -> rules.SlotValue:
-    return rules.SlotValue(
-        id=session.id,
-        cohort_id=session.cohort_id,
-        title=session.title,
-        kind=session.kind,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        venue_id=session.venue_id,
-        speaker_ids=tuple(link.speaker_id for link in session.speaker_links),
-        cancelled=session.is_cancelled,
-    )
-
-
-def cohort_dates(cohort: Cohort) -> rules.CohortDates:
-    return rules.CohortDates(cohort.id, cohort.start_date, cohort.end_date, cohort.minutes_per_credit_hour)
-
-
-def _other_slots(cohort_id: int, first: datetime, last: datetime) -> list[rules.SlotValue]:
-    """Sessions of other cohorts between first and last that could clash (venue or speaker)."""
-    others = db.session.scalars(
-        select(TrainingSession)
-        .where(
-            TrainingSession.cohort_id != cohort_id,
-            TrainingSession.cancelled_at.is_(None),
-            TrainingSession.ends_at > first,
-            TrainingSession.starts_at < last,
-        )
-        .options(selectinload(TrainingSession.speaker_links))
-    )
-    return [slot(s) for s in others]
-
-
 def check_cohort(cohort: Cohort, sessions: list[TrainingSession] | None = None) -> list[rules.Problem]:
     """Every conflict and date problem of a cohort's sessions (against all cohorts)."""
     if sessions is None:
@@ -124,8 +91,9 @@ def check_cohort(cohort: Cohort, sessions: list[TrainingSession] | None = None) 
         return []
     first = min(s.starts_at for s in live)
     last = max(s.ends_at for s in live)
+    others = overlapping(first, last, exclude_cohort=cohort.id)
     return rules.check_cohort(
-        [slot(s) for s in sessions], cohort_dates(cohort), _other_slots(cohort.id, first, last)
+        [slot_of(s) for s in sessions], cohort_dates(cohort), [slot_of(o) for o in others]
     )
 
 
@@ -148,7 +116,7 @@ def copy_cohort(source_id: int, data: CopyData, actor: User) -> CopyResult:
             _("时间须在 %(min)s 年至 %(max)s 年之间。", min=rules.MIN_YEAR, max=rules.MAX_YEAR), "start_date"
         )
     sessions = [s for s in queries.cohort_sessions(source.id) if not s.is_cancelled]
-    plan = schedule_moves.copy_plan([slot(s) for s in sessions], cohort_dates(source), data.start_date)
+    plan = schedule_moves.copy_plan([slot_of(s) for s in sessions], cohort_dates(source), data.start_date)
     if plan.end_date is not None and plan.end_date.year > rules.MAX_YEAR:
         raise ServiceError(
             _("时间须在 %(min)s 年至 %(max)s 年之间。", min=rules.MIN_YEAR, max=rules.MAX_YEAR), "start_date"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, StopValidation
 
-from cadre.cohorts.forms import LocalDateField
+from cadre.cohorts.forms import CohortForm, LocalDateField
 from cadre.forms import CadreForm as FlaskForm
-from cadre.rules import cohort_rules
 
 FEED_ACTIONS = ("regenerate", "revoke", "reminders_on", "reminders_off")
 
@@ -24,18 +23,9 @@ class FeedActionForm(FlaskForm):
 
 
 class CopyCohortForm(FlaskForm):
-    name = StringField(
-        _l("培训班名称"),
-        validators=[
-            DataRequired(_l("请输入培训班名称。")),
-            Length(max=128, message=_l("培训班名称最多 128 个字。")),
-        ],
-    )
-    code = StringField(
-        _l("班级代码"),
-        description=_l("2–32 位字母、数字、- 或 _，如 QLJL2025；用于证书编号和命令行，保存为大写。"),
-        render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"},
-    )
+    # The new cohort's name and code are asked and checked exactly as on the cohort form.
+    name = CohortForm.name
+    code = CohortForm.code
     start_date = LocalDateField(
         _l("开班日期"),
         message=_l("开班日期无效，请按 2025-05-09 的格式填写。"),
@@ -46,13 +36,4 @@ class CopyCohortForm(FlaskForm):
     )
     submit = SubmitField(_l("复制为下一期"))
 
-    def validate_code(self, field):
-        try:
-            field.data = cohort_rules.normalize_code(field.data)
-        except cohort_rules.CohortRuleError as err:
-            messages = {
-                "code_required": _l("请输入班级代码。"),
-                "code_chars": _l("班级代码只能包含字母 A–Z、数字 0–9、- 和 _（不能有空格或汉字）。"),
-                "code_length": _l("班级代码应为 2 到 32 位。"),
-            }
-            raise StopValidation(str(messages[err.code])) from err
+    validate_code = CohortForm.validate_code
