@@ -102,6 +102,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
 def gunicorn(app_spec: str, env: dict, port: int, args, log: Path) -> subprocess.Popen:
     command = [
         str(VENV_BIN / "gunicorn"),
+        "--config", str(ROOT / "gunicorn.conf.py"),
         "--workers", str(args.workers),
         "--threads", str(args.threads),
         "--timeout", "120",
@@ -313,7 +314,9 @@ def main() -> None:
     parser.add_argument("--database", help="PostgreSQL URL (emptied first); default: a SQLite file")
     parser.add_argument("--trainees", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=4)
+    # bin/serve's production settings (WEB_CONCURRENCY defaults to 2 workers, 4 threads each):
+    # on 2 cores, more processes only add context switches and memory.
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cadre-bench-signin-"))

@@ -87,6 +87,8 @@ def create_app(config: object | str | None = None) -> Flask:
         configure_sqlite(db.engine)
 
     _configure_login()
+    _keep_login_loaded_after_commit()
+    _cache_form_translations()
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
@@ -127,6 +129,86 @@ def _configure_login() -> None:
         from cadre.auth.services import load_login
 
         return load_login(session_id, lifetime=current_app.config["REMEMBER_COOKIE_DURATION"])
+
+
+_LOGIN_SNAPSHOT = "cadre_login_snapshot"
+_hooks_installed: set[str] = set()
+
+
+def _keep_login_loaded_after_commit() -> None:
+    """The logged-in user's row is not loaded again after a commit in the same request.
+
+    A commit expires every loaded row, so the first look at current_user afterwards
+    (the response's headers, the page's name in the corner, Flask-Login) cost a second
+    SELECT of the user on every request that writes. The values the request just
+    committed are put back instead: what this request changed is there, and what other
+    requests might change meanwhile is no more stale than before the commit (the row
+    was read at the start of the request). Attributes the database fills in (server
+    defaults, onupdate) stay expired and load when read. Installed once per process.
+    """
+    if "login_snapshot" in _hooks_installed:
+        return
+    _hooks_installed.add("login_snapshot")
+    from flask import g, has_request_context
+    from sqlalchemy import event, inspect
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from cadre.models import User
+
+    columns = [attr.key for attr in inspect(User).column_attrs]
+
+    @event.listens_for(Session, "after_commit")
+    def remember_login(session):
+        user = g.get("_login_user") if has_request_context() else None
+        if not isinstance(user, User):
+            return
+        state = inspect(user)
+        if state.session_id != session.hash_key or not state.persistent:
+            return
+        loaded = state.dict
+        session.info[_LOGIN_SNAPSHOT] = (user, {k: loaded[k] for k in columns if k in loaded})
+
+    @event.listens_for(Session, "after_transaction_end")
+    def restore_login(session, transaction):
+        if transaction.parent is not None or _LOGIN_SNAPSHOT not in session.info:
+            return
+        user, values = session.info.pop(_LOGIN_SNAPSHOT)
+        if inspect(user).session_id != session.hash_key:
+            return
+        for key, value in values.items():
+            set_committed_value(user, key, value)
+
+
+def _cache_form_translations() -> None:
+    """WTForms' own messages: loaded once per language, not from disk on every request with a form.
+
+    Flask-WTF loads the .mo file again for each request (about 1 ms); the loaded catalogue
+    is read-only, so one per language serves every request and thread.
+    """
+    if "form_translations" in _hooks_installed:
+        return
+    _hooks_installed.add("form_translations")
+    from babel import support
+    from flask import current_app
+    from flask_babel import get_locale
+    from flask_wtf import i18n
+    from wtforms.i18n import messages_path
+
+    loaded: dict[str, support.Translations] = {}
+
+    def get_translations():
+        if not request or "babel" not in current_app.extensions:
+            return None
+        locale = str(get_locale())
+        translations = loaded.get(locale)
+        if translations is None:
+            translations = loaded[locale] = support.Translations.load(
+                messages_path(), [locale], domain="wtforms"
+            )
+        return translations
+
+    i18n._get_translations = get_translations
 
 
 def _register_blueprints(app: Flask) -> None:
