@@ -19,6 +19,8 @@ COHORT_FIELDS = (
     "name",
     "code",
     "organizing_unit",
+    "contact_name",
+    "contact_phone",
     "start_date",
     "end_date",
     "description",
@@ -37,6 +39,8 @@ class CohortData:
     name: str
     code: str
     organizing_unit: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
     start_date: date | None = None
     end_date: date | None = None
     description: str | None = None
@@ -98,6 +102,8 @@ def _apply(cohort: Cohort, data: CohortData, venue_id: int | None) -> None:
     cohort.name = data.name.strip()
     cohort.code = data.code
     cohort.organizing_unit = _blank_to_none(data.organizing_unit)
+    cohort.contact_name = _blank_to_none(data.contact_name)
+    cohort.contact_phone = _blank_to_none(data.contact_phone)
     cohort.start_date = data.start_date
     cohort.end_date = data.end_date
     cohort.description = _blank_to_none(data.description)

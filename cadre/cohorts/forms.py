@@ -197,6 +197,16 @@ class CohortForm(FlaskForm):
         _l("主办单位"),
         validators=[Optional(), Length(max=128, message=_l("主办单位最多 128 个字。"))],
     )
+    contact_name = StringField(
+        _l("联系人"),
+        description=_l("学员遇到问题时找谁，印在学员登录条上，如：王老师。"),
+        validators=[Optional(), Length(max=64, message=_l("联系人最多 64 个字。"))],
+    )
+    contact_phone = StringField(
+        _l("联系电话"),
+        validators=[Optional(), Length(max=32, message=_l("联系电话最多 32 个字符。"))],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
     start_date = LocalDateField(
         _l("开班日期"), message=_l("开班日期无效，请按 2025-05-09 的格式填写。"), validators=[Optional()]
     )
@@ -250,6 +260,12 @@ class CohortForm(FlaskForm):
                 "code_length": _l("班级代码应为 2 到 32 位。"),
             }
             raise StopValidation(str(messages[err.code])) from err
+
+    def validate_contact_phone(self, field):
+        text = unicodedata.normalize("NFKC", field.data or "").strip()
+        if text and not all(ch.isdigit() or ch in " -+()转" for ch in text):
+            raise ValidationError(_l("联系电话只能包含数字、空格、-、+ 和括号，如 021-62345678 转 801。"))
+        field.data = text or None
 
     def validate_end_date(self, field):
         try:
