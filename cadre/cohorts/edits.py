@@ -89,7 +89,7 @@ def _venue_for(data: CohortData) -> int | None:
 def _organizers_for(ids: list[int]) -> list[User]:
     users = db.session.scalars(select(User).where(User.id.in_(ids or [-1]))).all()
     if len(users) != len(set(ids)) or any(u.role != Role.ORGANIZER for u in users):
-        raise ServiceError(_("所选组织者无效，请刷新页面后重试。"), "organizers")
+        raise ServiceError(_("所选班主任无效，请刷新页面后重试。"), "organizers")
     return sorted(users, key=lambda u: u.id)
 
 

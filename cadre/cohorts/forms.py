@@ -190,7 +190,7 @@ class CohortForm(FlaskForm):
     )
     code = StringField(
         _l("班级代码"),
-        description=_l("2–32 位字母、数字、- 或 _，如 QLJL2025；用于证书编号和命令行，保存为大写。"),
+        description=_l("2–32 位字母、数字、- 或 _，如 QLJL2025；印在证书编号上，保存为大写。"),
         render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"},
     )
     organizing_unit = StringField(
@@ -247,7 +247,7 @@ class CohortForm(FlaskForm):
         description=_l("留空表示不限。"),
         message=_l("无故缺勤最多次数应为 0 到 999 之间的整数，留空表示不限。"),
     )
-    organizers = MultiCheckboxField(_l("负责本班的组织者"), coerce=_safe_int, choices=[])
+    organizers = MultiCheckboxField(_l("本班班主任"), coerce=_safe_int, choices=[])
     submit = SubmitField(_l("保存"))
 
     def validate_code(self, field):
@@ -294,7 +294,7 @@ class EnrollmentForm(FlaskForm):
     """Group and class role of one enrollment."""
 
     group = StringField(_l("小组"), validators=[_validate_group], render_kw={"list": "groups"})
-    class_role = RoleSelectField(_l("班级职务"), choices=[])
+    class_role = RoleSelectField(_l("班内职务"), choices=[])
     submit = SubmitField(_l("保存"))
 
     def __init__(self, *args, **kwargs):
@@ -310,7 +310,7 @@ class BulkEnrollmentForm(FlaskForm):
     )
     group = StringField(_l("设为小组"), validators=[_validate_group], render_kw={"list": "groups"})
     clear_group = BooleanField(_l("清空小组"))
-    class_role = RoleSelectField(_l("设为职务"), allow_unchanged=True, choices=[])
+    class_role = RoleSelectField(_l("设为班内职务"), allow_unchanged=True, choices=[])
     submit = SubmitField(_l("应用到所选学员"))
 
     def __init__(self, *args, **kwargs):
@@ -377,7 +377,7 @@ class WithdrawForm(FlaskForm):
         ],
         render_kw={"rows": 2},
     )
-    submit = SubmitField(_l("标记为退出"))
+    submit = SubmitField(lazy_pgettext("action", "退训"))
 
     def validate_withdrawn_on(self, field):
         if field.data and field.data.year < 2000:
