@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import npgettext
 from flask_login import current_user
 
+from cadre.attendance_messages import outcome_label
 from cadre.auth.passwords import new_credentials
 from cadre.auth.permissions import get_cohort_or_404, staff_required
 from cadre.errors import abort_with
@@ -350,7 +351,16 @@ def record_page(trainee_id: int):
 @bp.route("/<int:trainee_id>/record.pdf")
 def record_pdf(trainee_id: int):
     context = _record_context(trainee_id)
-    pdf = render_pdf("pdf/training_record.html", printed_at=utcnow(), **context)
+    rows = context["rows"]
+    pdf = render_pdf(
+        "pdf/training_record.html",
+        printed_at=utcnow(),
+        details=record.session_details(context["trainee"], rows),
+        outcome_label=outcome_label,
+        # The unit that issues the record: the organizing units of the classes it lists.
+        issuing_units=list(dict.fromkeys(r.cohort.organizing_unit for r in rows if r.cohort.organizing_unit)),
+        **context,
+    )
     return Response(
         pdf,
         mimetype="application/pdf",
