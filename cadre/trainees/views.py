@@ -345,7 +345,8 @@ def _record_context(trainee_id: int) -> dict:
 
 @bp.route("/<int:trainee_id>/record", endpoint="record")
 def record_page(trainee_id: int):
-    return render_template("trainees/record.html", **_record_context(trainee_id))
+    in_wechat = "MicroMessenger" in (request.user_agent.string or "")  # WeChat's own browser
+    return render_template("trainees/record.html", in_wechat=in_wechat, **_record_context(trainee_id))
 
 
 @bp.route("/<int:trainee_id>/record.pdf")
@@ -364,7 +365,11 @@ def record_pdf(trainee_id: int):
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="training-record-{trainee_id}.pdf"'},
+        # ?download=1 (the phone's button) saves the file instead of opening a desktop-sized viewer.
+        headers={
+            "Content-Disposition": f"{'attachment' if request.args.get('download') else 'inline'}; "
+            f'filename="training-record-{trainee_id}.pdf"'
+        },
     )
 
 
