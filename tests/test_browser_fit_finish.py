@@ -115,3 +115,25 @@ def test_archiving_asks_first_and_names_what_will_happen(page, server):
     shots(page, "archive-confirm")
     page.get_by_role("button", name="确认归档").click()
     page.get_by_text("培训班已归档").first.wait_for()
+
+
+def test_the_cohort_form_checkbox_is_a_40px_target_on_a_phone(page, server):
+    page.set_viewport_size(PHONE)
+    page.goto(server + "/cohorts/new")
+    row = page.locator(".form-check:has(#require_required_sessions)").bounding_box()
+    assert row["height"] >= 40
+    assert page.get_by_label("联系人").is_visible() and page.get_by_label("联系电话").is_visible()
+    shots(page, "cohort-form")
+    page.set_viewport_size(DESKTOP)
+
+
+def test_a_login_slips_qr_code_opens_the_login_form_filled_in(browser, server):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    phone = context.new_page()
+    phone.goto(server + "/")
+    assert "请先登录" not in phone.content()  # simply opening the site is no mistake
+    phone.goto(server + "/auth/login?username=13800138000")
+    assert phone.input_value("input[name=username]") == "13800138000"
+    assert phone.evaluate("document.activeElement.name") == "password"
+    shots(phone, "login-filled-in")
+    context.close()
