@@ -79,3 +79,16 @@ def test_the_english_pdf_title_is_not_letter_spaced(client, record_of):
     # the class-name column is wide enough to keep the name on one line, beside its dates
     assert any("青蓝接力培训班" in line and "9 May 2025" in line for line in text.splitlines())
     assert "Issued by:" in text and "(seal)" in text
+
+
+def test_sessions_after_a_withdrawal_are_not_listed_and_the_result_says_退训(client, record_of):
+    from datetime import date
+
+    from cadre.models import Enrollment, EnrollmentStatus
+
+    e = db.session.query(Enrollment).filter_by(trainee_id=record_of.id).one()
+    e.status, e.withdrawn_on = EnrollmentStatus.WITHDRAWN, date(2025, 5, 20)
+    db.session.commit()
+    text = pdf_text(client.get(f"/trainees/{record_of.id}/record.pdf").data)
+    assert "基层治理专题" in text and "红色场馆研学" not in text
+    assert "结业情况：退训" in text.replace(" ", "")

@@ -158,7 +158,7 @@ def session_details(trainee: Trainee, rows: list[RecordRow]) -> dict[int, Cohort
     """
     from cadre.attendance.common import record_value, session_rules
     from cadre.attendance.stats import completion_rule
-    from cadre.models import LeaveRequest, LeaveStatus
+    from cadre.models import EnrollmentStatus, LeaveRequest, LeaveStatus
     from cadre.rules import attendance as attendance_rules
     from cadre.rules import completion
     from cadre.rules.schedule import LOCAL_TZ
@@ -194,9 +194,10 @@ def session_details(trainee: Trainee, rows: list[RecordRow]) -> dict[int, Cohort
     details: dict[int, CohortDetail] = {}
     for row in rows:
         e = row.enrollment
-        withdrawn_at = None
-        if e.withdrawn_on is not None:
-            withdrawn_at = datetime.combine(e.withdrawn_on, time(0, 0), tzinfo=LOCAL_TZ)
+        withdrawn_at = None  # as the attendance statistics count it (cadre.attendance.stats)
+        if e.status == EnrollmentStatus.WITHDRAWN:
+            day = e.withdrawn_on or e.enrolled_at.astimezone(LOCAL_TZ).date()
+            withdrawn_at = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
         rule = completion_rule(row.cohort)
         mine = [s for s in sessions if s.cohort_id == row.cohort.id]
         facts = [session_rules(s) for s in mine]
