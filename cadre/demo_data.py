@@ -30,6 +30,8 @@ COHORT = {
     "code": COHORT_CODE,
     "name": "2025年居民区后备队伍“青蓝接力”计划培训班",
     "organizing_unit": "天目西路街道党建办",
+    "contact_name": "党建办 王老师",
+    "contact_phone": "021-6201 0000",
     "start_date": date(2025, 5, 9),
     "end_date": date(2025, 6, 27),
     "minutes_per_credit_hour": 45,

@@ -273,6 +273,9 @@ def _register_request_hooks(app: Flask) -> None:
         if endpoint == "static" or getattr(view, "is_public", False):
             return None
         if not current_user.is_authenticated:
+            if endpoint == "main.home":
+                # Simply opening the site is no mistake: the login page, without "请先登录。".
+                return redirect(url_for("auth.login"))
             return login_manager.unauthorized()
         if current_user.must_change_password and endpoint not in _PASSWORD_CHANGE_ALLOWED:
             return redirect(url_for("auth.change_password"))

@@ -20,7 +20,7 @@ from cadre.models import (
 
 LABELS: list[tuple[enum.Enum, object]] = [
     (Role.ADMIN, _l("系统管理员")),
-    (Role.ORGANIZER, _l("组织者")),  # the role name admins see; on a class the person is its 班主任
+    (Role.ORGANIZER, _l("班主任")),  # the person who runs a class (issue 12: not 组织者)
     (Role.TRAINEE, _l("学员")),
     (Gender.MALE, _l("男")),
     (Gender.FEMALE, _l("女")),

@@ -45,7 +45,7 @@ def test_new_cohort_form_shows_the_defaults(client, organizer):
     page = client.get("/cohorts/new").get_data(as_text=True)
     assert 'value="45"' in page
     assert 'value="80"' in page
-    assert "您将自动成为本班的组织者" in page
+    assert "您将自动成为本班的班主任" in page
 
 
 def test_organizer_who_creates_a_cohort_manages_it(client, organizer):

@@ -199,9 +199,10 @@ def test_search_marks_trainees_already_in_the_cohort(client, cohort):
 
 
 def test_search_shows_other_cohorts_and_a_way_to_create_when_nothing_matches(client, cohort):
-    earlier = make_cohort(code="QLJL2024")
+    earlier = make_cohort(code="QLJL2024", name="2024年青蓝接力培训班")
     enroll(earlier, make_trainee(name="赵磊"))
-    assert "QLJL2024" in client.get(url(cohort, "/add?q=赵磊")).get_data(as_text=True)
+    found = client.get(url(cohort, "/add?q=赵磊")).get_data(as_text=True)
+    assert "参加过：2024年青蓝接力培训班" in found and "QLJL2024" not in found  # the name, not the code
     page = client.get(url(cohort, "/add?q=不存在的人")).get_data(as_text=True)
     assert "没有找到“不存在的人”" in page
     assert "enrollments/new?name=" in page
@@ -419,7 +420,7 @@ def test_withdraw_keeps_the_person_in_the_roster_with_date_and_reason(client, co
         data={"withdrawn_on": "2025-05-20", "reason": "工作调动"},
         follow_redirects=True,
     )
-    assert "张伟 已标记为退出" in response.get_data(as_text=True)
+    assert "张伟 已退训" in response.get_data(as_text=True)
     e = fresh(e)
     assert (e.status, e.withdrawn_on, e.withdrawal_reason) == (
         EnrollmentStatus.WITHDRAWN,
@@ -505,7 +506,7 @@ def test_remove_is_refused_when_there_is_attendance(client, cohort):
     assert "签到记录 1 条" in client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
     response = client.post(url(cohort, f"/{e.id}/remove"), data=CONFIRMED, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "不能删除" in page and "请标记为退出" in page
+    assert "不能删除" in page and "请办理退训" in page
     assert enrollment_count() == 1
     assert events("enrollment.removed") == []
 
@@ -680,7 +681,7 @@ def test_archived_cohort_roster_is_read_only(client, cohort):
     assert 'name="ids"' not in page
     assert "+ 添加学员" not in page
     detail = client.get(url(cohort, f"/{e.id}")).get_data(as_text=True)
-    assert "标记为退出" not in detail and "从本班名单中删除" not in detail
+    assert f"/{e.id}/withdraw" not in detail and "从本班名单中删除" not in detail
     requests = [
         ("/add", {"trainee_ids": str(t.id), "class_role": "member"}),
         ("/new", new_trainee_data()),

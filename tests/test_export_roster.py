@@ -95,7 +95,7 @@ def test_organizer_downloads_the_roster(client, organizer, cohort):
     assert ws["A1"].value.startswith("青蓝接力培训班 学员名单")
     assert [c.value for c in ws[2]] == [
         "序号", "姓名", "性别", "出生年月", "联系电话", "所在居民区(单位)", "现任职务", "政治面貌", "学历",
-        "组别", "班级职务", "状态", "退出日期", "退出原因", "备注",
+        "小组", "班内职务", "状态", "退出日期", "退出原因", "备注",
     ]  # fmt: skip
     rows = {r[1]: r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert rows["王芳"][:5] == (1, "王芳", "女", "1990.05", "13800138000")

@@ -289,8 +289,8 @@ def test_already_enrolled_trainees_get_new_group_and_role(staff_client, cohort):
     rows = rosters.simple_rows([_person(组别="第三组", 班级职务="组长")])
     html = upload(staff_client, cohort, rosters.xlsx_bytes(rows)).get_data(as_text=True)
     assert "已在本班，将更新 1" in html
-    assert "组别：第一组 → <strong>第三组</strong>" in html
-    assert "班级职务：学员 → <strong>组长</strong>" in html
+    assert "小组：第一组 → <strong>第三组</strong>" in html
+    assert "班内职务：学员 → <strong>组长</strong>" in html
     commit(staff_client, cohort, commit_fields(html))
     db.session.refresh(enrollment)
     assert (enrollment.group, enrollment.class_role) == ("第三组", ClassRole.GROUP_LEADER)

@@ -70,7 +70,8 @@ def test_a_forged_host_header_appears_neither_on_the_slip_nor_in_its_qr_code(cli
     text = pdf_text(slips_from(page_html))
     assert "evil.example" not in text and "evil.example" not in page_html
     assert CONFIGURED in text
-    assert qr_texts == [CONFIGURED]
+    # each slip's QR code: the login page of the configured address, with its username
+    assert [t.split("auth/login")[0] for t in qr_texts] == [CONFIGURED]
 
 
 def test_without_a_public_address_the_slip_has_no_link_and_the_page_says_so(

@@ -71,6 +71,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    if not form.is_submitted():
+        # A login slip's QR code opens /auth/login?username=… : the form opens filled in.
+        form.username.data = (clean_text(request.args.get("username")) or "")[:64] or None
     if form.validate_on_submit():
         # Read and check the password before the write opens: the check is slow on purpose.
         user = services.find_account(form.username.data)
@@ -99,6 +102,8 @@ def login():
                     flash(_("首次登录，请先修改初始密码。"), "info")
                     return redirect(url_for("auth.change_password"))
                 return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    focus = form.password if form.username.data else form.username
+    focus.render_kw = {**(focus.render_kw or {}), "autofocus": True}
     return render_template("auth/login.html", form=form)
 
 

@@ -19,6 +19,8 @@ COHORT_FIELDS = (
     "name",
     "code",
     "organizing_unit",
+    "contact_name",
+    "contact_phone",
     "start_date",
     "end_date",
     "description",
@@ -37,6 +39,8 @@ class CohortData:
     name: str
     code: str
     organizing_unit: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
     start_date: date | None = None
     end_date: date | None = None
     description: str | None = None
@@ -85,7 +89,7 @@ def _venue_for(data: CohortData) -> int | None:
 def _organizers_for(ids: list[int]) -> list[User]:
     users = db.session.scalars(select(User).where(User.id.in_(ids or [-1]))).all()
     if len(users) != len(set(ids)) or any(u.role != Role.ORGANIZER for u in users):
-        raise ServiceError(_("所选组织者无效，请刷新页面后重试。"), "organizers")
+        raise ServiceError(_("所选班主任无效，请刷新页面后重试。"), "organizers")
     return sorted(users, key=lambda u: u.id)
 
 
@@ -98,6 +102,8 @@ def _apply(cohort: Cohort, data: CohortData, venue_id: int | None) -> None:
     cohort.name = data.name.strip()
     cohort.code = data.code
     cohort.organizing_unit = _blank_to_none(data.organizing_unit)
+    cohort.contact_name = _blank_to_none(data.contact_name)
+    cohort.contact_phone = _blank_to_none(data.contact_phone)
     cohort.start_date = data.start_date
     cohort.end_date = data.end_date
     cohort.description = _blank_to_none(data.description)

@@ -190,12 +190,22 @@ class CohortForm(FlaskForm):
     )
     code = StringField(
         _l("班级代码"),
-        description=_l("2–32 位字母、数字、- 或 _，如 QLJL2025；用于证书编号和命令行，保存为大写。"),
+        description=_l("2–32 位字母、数字、- 或 _，如 QLJL2025；印在证书编号上，保存为大写。"),
         render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"},
     )
     organizing_unit = StringField(
         _l("主办单位"),
         validators=[Optional(), Length(max=128, message=_l("主办单位最多 128 个字。"))],
+    )
+    contact_name = StringField(
+        _l("联系人"),
+        description=_l("学员遇到问题时找谁，印在学员登录条上，如：王老师。"),
+        validators=[Optional(), Length(max=64, message=_l("联系人最多 64 个字。"))],
+    )
+    contact_phone = StringField(
+        _l("联系电话"),
+        validators=[Optional(), Length(max=32, message=_l("联系电话最多 32 个字符。"))],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     start_date = LocalDateField(
         _l("开班日期"), message=_l("开班日期无效，请按 2025-05-09 的格式填写。"), validators=[Optional()]
@@ -237,7 +247,7 @@ class CohortForm(FlaskForm):
         description=_l("留空表示不限。"),
         message=_l("无故缺勤最多次数应为 0 到 999 之间的整数，留空表示不限。"),
     )
-    organizers = MultiCheckboxField(_l("负责本班的组织者"), coerce=_safe_int, choices=[])
+    organizers = MultiCheckboxField(_l("本班班主任"), coerce=_safe_int, choices=[])
     submit = SubmitField(_l("保存"))
 
     def validate_code(self, field):
@@ -250,6 +260,12 @@ class CohortForm(FlaskForm):
                 "code_length": _l("班级代码应为 2 到 32 位。"),
             }
             raise StopValidation(str(messages[err.code])) from err
+
+    def validate_contact_phone(self, field):
+        text = unicodedata.normalize("NFKC", field.data or "").strip()
+        if text and not all(ch.isdigit() or ch in " -+()转" for ch in text):
+            raise ValidationError(_l("联系电话只能包含数字、空格、-、+ 和括号，如 021-62345678 转 801。"))
+        field.data = text or None
 
     def validate_end_date(self, field):
         try:
@@ -278,7 +294,7 @@ class EnrollmentForm(FlaskForm):
     """Group and class role of one enrollment."""
 
     group = StringField(_l("小组"), validators=[_validate_group], render_kw={"list": "groups"})
-    class_role = RoleSelectField(_l("班级职务"), choices=[])
+    class_role = RoleSelectField(_l("班内职务"), choices=[])
     submit = SubmitField(_l("保存"))
 
     def __init__(self, *args, **kwargs):
@@ -294,7 +310,7 @@ class BulkEnrollmentForm(FlaskForm):
     )
     group = StringField(_l("设为小组"), validators=[_validate_group], render_kw={"list": "groups"})
     clear_group = BooleanField(_l("清空小组"))
-    class_role = RoleSelectField(_l("设为职务"), allow_unchanged=True, choices=[])
+    class_role = RoleSelectField(_l("设为班内职务"), allow_unchanged=True, choices=[])
     submit = SubmitField(_l("应用到所选学员"))
 
     def __init__(self, *args, **kwargs):
@@ -361,7 +377,7 @@ class WithdrawForm(FlaskForm):
         ],
         render_kw={"rows": 2},
     )
-    submit = SubmitField(_l("标记为退出"))
+    submit = SubmitField(lazy_pgettext("action", "退训"))
 
     def validate_withdrawn_on(self, field):
         if field.data and field.data.year < 2000:

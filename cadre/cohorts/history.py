@@ -51,13 +51,13 @@ def describe_history(events: Iterable[AuditEvent]) -> list[HistoryLine]:
     titles = {
         "enrollment.added": _("加入本班"),
         "enrollment.updated": _("修改小组/职务"),
-        "enrollment.withdrawn": _("标记为退出"),
+        "enrollment.withdrawn": _("退训"),
         "enrollment.reactivated": _("恢复在训"),
         "enrollment.removed": _("从名单删除"),
     }
     fields = {
         "group": _("小组"),
-        "class_role": _("职务"),
+        "class_role": _("班内职务"),
         "status": _("状态"),
         "withdrawn_on": _("退出日期"),
         "withdrawal_reason": _("退出原因"),

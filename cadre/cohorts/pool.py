@@ -82,7 +82,7 @@ def phone_confirms(trainee: Trainee, phone: str | None) -> bool:
 class PoolHit:
     trainee: Trainee
     in_cohort: bool
-    other_cohorts: list[str]
+    other_cohorts: list[str]  # the names of the person's other classes (not their codes)
     # False: the person is in no cohort of the user's; enrolled only with their full number.
     pickable: bool = True
 
@@ -132,7 +132,7 @@ def search_pool(
     hits = []
     for t in rows:
         in_cohort = any(e.cohort_id == cohort.id for e in t.enrollments)
-        others = [e.cohort.code for e in t.enrollments if e.cohort_id != cohort.id]
+        others = [e.cohort.name for e in t.enrollments if e.cohort_id != cohort.id]
         known = t.id in pickable or (typed is not None and typed == t.phone)
         hits.append(PoolHit(t, in_cohort, others, known))
     return hits, more

@@ -306,7 +306,7 @@ def remove(cohort: Cohort, enrollment_id: int) -> str:
         raise ServiceError(
             _(
                 "%(name)s 在本班已有签到记录 %(a)s 条、请假申请 %(l)s 条、证书 %(c)s 张，不能删除；"
-                "如已不再参加，请标记为退出。",
+                "如已不再参加，请办理退训。",
                 name=e.trainee.name,
                 a=counts.attendance,
                 l=counts.leave_requests,

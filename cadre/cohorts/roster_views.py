@@ -316,7 +316,7 @@ def withdraw_enrollment(cohort_id: int, enrollment_id: int):
         except ServiceError as err:
             flash(err.message, "warning")
         else:
-            flash(_("%(name)s 已标记为退出。", name=enrollment.trainee.name), "success")
+            flash(_("%(name)s 已退训。", name=enrollment.trainee.name), "success")
             return redirect(_roster_url(cohort))
         return redirect(_enrollment_url(cohort, enrollment.id))
     return _render_enrollment_page(cohort, enrollment, withdraw_form=form)

@@ -70,6 +70,8 @@ def _cohort_data(form: CohortForm) -> edits.CohortData:
         name=form.name.data,
         code=form.code.data,
         organizing_unit=form.organizing_unit.data,
+        contact_name=form.contact_name.data,
+        contact_phone=form.contact_phone.data,
         start_date=form.start_date.data,
         end_date=form.end_date.data,
         description=form.description.data,

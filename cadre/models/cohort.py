@@ -32,6 +32,9 @@ class Cohort(db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128))
     organizing_unit: Mapped[str | None] = mapped_column(String(128))
+    # Who a trainee asks for help (printed on the login slips), e.g. 王老师 021-62xxxxxx.
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
     description: Mapped[str | None] = mapped_column(Text)

@@ -40,6 +40,8 @@ COPIED_COHORT_FIELDS = (
     "min_attendance_percent",
     "require_required_sessions",
     "max_unexcused_absences",
+    "contact_name",
+    "contact_phone",
 )
 COPIED_SESSION_FIELDS = (
     "kind",

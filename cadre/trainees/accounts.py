@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import enum
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -68,6 +69,9 @@ class IssuedLogin:
     username: str
     password: str
     cohort_name: str
+    # Who to ask for help, printed on the slip (the cohort's contact fields).
+    contact_name: str = ""
+    contact_phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,8 @@ def create_accounts(cohort_id: int, actor: User, credentials: list[tuple[str, st
                 username=user.username,
                 password=password,
                 cohort_name=cohort.name,
+                contact_name=cohort.contact_name or "",
+                contact_phone=cohort.contact_phone or "",
             )
         )
     skipped = [
@@ -267,6 +273,8 @@ def reset_password(
         username=user.username,
         password=password,
         cohort_name=cohort.name if cohort else "",
+        contact_name=(cohort.contact_name or "") if cohort else "",
+        contact_phone=(cohort.contact_phone or "") if cohort else "",
     )
 
 
@@ -294,13 +302,16 @@ def login_slips_pdf(issued: list[IssuedLogin], site_url: str | None) -> bytes:
 
     site_url is the configured public address (cadre.urls.public_url), never the
     request's Host header; None prints the slips without an address or QR code.
+    Each slip's QR code opens the login form with its username filled in
+    (the login form reads ?username=); the password is never in it.
     """
-    return render_pdf(
-        "pdf/login_slips.html",
-        pages=slip_pages(issued),
-        site_url=site_url,
-        qr=qr_data_url(site_url) if site_url else None,
-    )
+    qrs = {s.username: qr_data_url(slip_login_url(site_url, s.username)) for s in issued} if site_url else {}
+    return render_pdf("pdf/login_slips.html", pages=slip_pages(issued), site_url=site_url, qrs=qrs)
+
+
+def slip_login_url(site_url: str, username: str) -> str:
+    """The login page of the public address with the username filled in."""
+    return site_url.rstrip("/") + "/auth/login?" + urlencode({"username": username})
 
 
 def pdf_data_url(pdf: bytes) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
 
@@ -201,3 +201,92 @@ def visible_training_record(viewer: User, trainee: Trainee) -> VisibleRecord:
     person = db.session.scalars(select(Enrollment.cohort_id).where(Enrollment.trainee_id == trainee.id)).all()
     shown, hidden = privacy.visible_record_cohorts(person, record_scope(viewer, trainee))
     return VisibleRecord(rows=training_record(trainee, shown) if shown else [], hidden_cohorts=hidden)
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """One session of a cohort as the printed record lists it: its final status and the hours earned."""
+
+    starts_at: datetime  # aware
+    title: str
+    status: str  # an AttendanceStatus value, or cadre.rules.attendance.PENDING / CANCELLED
+    hours: Decimal
+    corrected: bool
+
+
+@dataclass(frozen=True)
+class CohortDetail:
+    lines: list[SessionLine]
+    summary: object  # cadre.rules.completion.CompletionSummary
+
+
+def session_details(trainee: Trainee, rows: list[RecordRow]) -> dict[int, CohortDetail]:
+    """Per cohort of `rows`: each session with the trainee's final status and hours; the completion summary.
+
+    Status and hours come from the attendance rules (cadre.rules.attendance.outcome,
+    approved leave included) and completion from cadre.rules.completion, as on the
+    attendance statistics pages: the printed record says what those pages say.
+    Three queries, whatever the number of cohorts.
+    """
+    from cadre.attendance.common import record_value, session_rules
+    from cadre.attendance.stats import completion_rule
+    from cadre.models import EnrollmentStatus, LeaveRequest, LeaveStatus
+    from cadre.rules import attendance as attendance_rules
+    from cadre.rules import completion
+    from cadre.rules.schedule import LOCAL_TZ
+
+    cohort_ids = [r.cohort.id for r in rows]
+    if not cohort_ids:
+        return {}
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.cohort_id.in_(cohort_ids))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    ).all()
+    ids = [s.id for s in sessions] or [-1]
+    records = {
+        r.session_id: record_value(r)
+        for r in db.session.scalars(
+            select(AttendanceRecord).where(
+                AttendanceRecord.trainee_id == trainee.id, AttendanceRecord.session_id.in_(ids)
+            )
+        )
+    }
+    leaves = {
+        sid: LeaveStatus.APPROVED
+        for sid in db.session.scalars(
+            select(LeaveRequest.session_id).where(
+                LeaveRequest.trainee_id == trainee.id,
+                LeaveRequest.session_id.in_(ids),
+                LeaveRequest.status == LeaveStatus.APPROVED,
+            )
+        )
+    }
+    now = utcnow()
+    details: dict[int, CohortDetail] = {}
+    for row in rows:
+        e = row.enrollment
+        withdrawn_at = None  # as the attendance statistics count it (cadre.attendance.stats)
+        if e.status == EnrollmentStatus.WITHDRAWN:
+            day = e.withdrawn_on or e.enrolled_at.astimezone(LOCAL_TZ).date()
+            withdrawn_at = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
+        rule = completion_rule(row.cohort)
+        mine = [s for s in sessions if s.cohort_id == row.cohort.id]
+        facts = [session_rules(s) for s in mine]
+        outcomes = {}
+        lines = []
+        for s, fact in zip(mine, facts, strict=True):
+            record = records.get(s.id)
+            if not attendance_rules.is_expected(
+                fact, withdrawn_at=withdrawn_at, has_record=record is not None
+            ):
+                continue
+            result = attendance_rules.outcome(
+                fact, record, leaves.get(s.id), now, late_pro_rata=rule.late_pro_rata
+            )
+            outcomes[s.id] = result
+            lines.append(SessionLine(s.starts_at, s.title, result.status, result.hours, result.corrected))
+        details[row.cohort.id] = CohortDetail(
+            lines, completion.summarize_outcomes(facts, outcomes, rule, now)
+        )
+    return details

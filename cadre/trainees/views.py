@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import npgettext
 from flask_login import current_user
 
+from cadre.attendance_messages import outcome_label
 from cadre.auth.passwords import new_credentials
 from cadre.auth.permissions import get_cohort_or_404, staff_required
 from cadre.errors import abort_with
@@ -344,17 +345,31 @@ def _record_context(trainee_id: int) -> dict:
 
 @bp.route("/<int:trainee_id>/record", endpoint="record")
 def record_page(trainee_id: int):
-    return render_template("trainees/record.html", **_record_context(trainee_id))
+    in_wechat = "MicroMessenger" in (request.user_agent.string or "")  # WeChat's own browser
+    return render_template("trainees/record.html", in_wechat=in_wechat, **_record_context(trainee_id))
 
 
 @bp.route("/<int:trainee_id>/record.pdf")
 def record_pdf(trainee_id: int):
     context = _record_context(trainee_id)
-    pdf = render_pdf("pdf/training_record.html", printed_at=utcnow(), **context)
+    rows = context["rows"]
+    pdf = render_pdf(
+        "pdf/training_record.html",
+        printed_at=utcnow(),
+        details=record.session_details(context["trainee"], rows),
+        outcome_label=outcome_label,
+        # The unit that issues the record: the organizing units of the classes it lists.
+        issuing_units=list(dict.fromkeys(r.cohort.organizing_unit for r in rows if r.cohort.organizing_unit)),
+        **context,
+    )
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="training-record-{trainee_id}.pdf"'},
+        # ?download=1 (the phone's button) saves the file instead of opening a desktop-sized viewer.
+        headers={
+            "Content-Disposition": f"{'attachment' if request.args.get('download') else 'inline'}; "
+            f'filename="training-record-{trainee_id}.pdf"'
+        },
     )
 
 
