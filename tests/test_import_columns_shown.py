@@ -6,7 +6,7 @@ import pytest
 
 from cadre.extensions import db
 from cadre.models import Role, Trainee
-from cadre.rules.roster_import import field_for_header
+from cadre.rules.roster_headers import field_for_header
 from tests import upload_support
 from tests.factories import login, make_cohort, make_user
 from tests.upload_support import post_roster

@@ -15,7 +15,8 @@ from cadre.imports.messages import SKIP_REASONS, cell_error_message, field_label
 from cadre.imports.tables import FileRefused
 from cadre.labels import label_for
 from cadre.models import Enrollment, Trainee
-from cadre.rules.roster_import import CellError, HeaderRow, ParsedRow
+from cadre.rules.roster_headers import HeaderRow
+from cadre.rules.roster_import import CellError, ParsedRow
 from cadre.rules.trainee_fields import format_birth
 from cadre.services import ServiceError
 

@@ -14,7 +14,7 @@ from cadre.extensions import db
 from cadre.imports import services, uploads, workbooks
 from cadre.imports.forms import CommitForm, UploadForm
 from cadre.imports.messages import field_label
-from cadre.rules.roster_import import FIELDS
+from cadre.rules.roster_headers import FIELDS
 from cadre.rules.text import clean_text
 from cadre.services import ServiceError, writing
 

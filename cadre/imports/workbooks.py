@@ -22,7 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cadre.models import ClassRole, Enrollment, EnrollmentStatus, Gender
-from cadre.rules.roster_import import FIELDS, neutralize_formula
+from cadre.rules.roster_headers import FIELDS
+from cadre.rules.roster_import import neutralize_formula
 from cadre.rules.text import clean_multiline, clean_text
 from cadre.rules.trainee_fields import format_birth
 
