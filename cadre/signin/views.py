@@ -50,7 +50,7 @@ from cadre.rules.signin_tokens import (
     verify_token,
 )
 from cadre.services import NotFound, ServiceError, writing
-from cadre.signin import services
+from cadre.signin import live, services
 from cadre.signin.forms import CodeForm, ConfirmForm, ReviewForm
 from cadre.urls import public_url_for
 
@@ -313,7 +313,7 @@ def _purpose(training_session: TrainingSession, now: datetime) -> str:
 def _state(training_session: TrainingSession, now: datetime) -> dict:
     purpose = _purpose(training_session, now)
     token = make_token(_key(), training_session.id, now, window=_window(), purpose=purpose)
-    counts = services.live_counts(training_session, now)
+    counts = live.live_counts(training_session, now)
     return {
         "purpose": purpose,
         "signin_url": _signin_url(token),
@@ -418,7 +418,7 @@ def review(cohort_id: int, suspect_id: int):
         return redirect(url_for("signin.suspects", cohort_id=cohort.id))
     try:
         with writing():
-            services.review_suspect(
+            live.review_suspect(
                 suspect_id, cohort.id, current_user.id, (review_form.note.data or "").strip()
             )
     except NotFound:
