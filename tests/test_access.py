@@ -84,6 +84,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     # Cohorts: enrolled trainees and the cohort's organizers see it; organizers manage it
     "cohorts.index":                   {"GET":  "L O O O O O O"},
     "cohorts.detail":                  {"GET":  "L O O D D O O"},
+    "cohorts.history":                 {"GET":  "L D D D D O O"},
     "cohorts.new":                     {"GET":  "L D D D O O O",
                                         "POST": "L D D D A A A"},
     "cohorts.edit":                    {"GET":  "L D D D D O O",

@@ -172,3 +172,34 @@ def archive(cohort_id: int):
 @bp.route("/<int:cohort_id>/unarchive", methods=["POST"])
 def unarchive(cohort_id: int):
     return _set_archived(cohort_id, False)
+
+
+HISTORY_PER_PAGE = 50
+
+
+@bp.route("/<int:cohort_id>/history")
+@staff_required
+def history(cohort_id: int):
+    """The cohort's change history (操作记录) for its organizers: who changed what, when, before → after."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from cadre.admin.services import audit_changes
+    from cadre.extensions import db
+    from cadre.models import AuditEvent
+
+    cohort = get_cohort_or_404(cohort_id, manage=True)
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.cohort_id == cohort.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+    )
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    pagination = db.paginate(stmt, page=page, per_page=HISTORY_PER_PAGE, error_out=False)
+    return render_template(
+        "cohorts/history.html",
+        cohort=cohort,
+        events=[(e, audit_changes(e)) for e in pagination.items],
+        pagination=pagination,
+    )
