@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from cadre import audit
+from cadre.audit_labels import field_label
 from cadre.auth.services import end_all_logins
 from cadre.extensions import db
 from cadre.models import Cohort, Role, User
@@ -133,7 +134,13 @@ def audit_changes(event) -> list[tuple[str, str, str]]:
     after = event.after if isinstance(event.after, dict) else {}
     rows = []
     for key in list(dict.fromkeys([*before, *after])):
-        rows.append((str(key), _audit_text(before.get(key)), _audit_text(after.get(key))))
+        rows.append(
+            (
+                field_label(str(key), event.object_type or ""),
+                _audit_text(before.get(key)),
+                _audit_text(after.get(key)),
+            )
+        )
     return rows
 
 

@@ -150,6 +150,7 @@ def audit_log():
 
     from flask import current_app, request
 
+    from cadre.audit_labels import action_choices, action_label
     from cadre.models import AuditEvent
 
     args = request.args
@@ -186,7 +187,8 @@ def audit_log():
         "admin/audit.html",
         events=[(e, services.audit_changes(e)) for e in pagination.items],
         pagination=pagination,
-        actions=actions,
+        actions=action_choices(actions),
+        action_label=action_label,
         cohorts={c.id: c for c in cohorts},
         filters={
             "actor": actor,

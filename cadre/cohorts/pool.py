@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from cadre.extensions import db
 from cadre.models import Cohort, Enrollment, Role, Trainee, User, cohort_organizers
+from cadre.rules.names import name_sort_key
 from cadre.rules.trainee_fields import FieldError, normalize_phone
 
 SEARCH_LIMIT = 30
@@ -126,7 +127,7 @@ def search_pool(
         .options(selectinload(Trainee.enrollments).selectinload(Enrollment.cohort))
     ).all()
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = sorted(rows[:limit], key=lambda t: (name_sort_key(t.name), t.id))  # shown in pinyin order
     pickable = pickable_ids(user, rows)
     typed = full_phone(text)
     hits = []

@@ -185,6 +185,7 @@ def history(cohort_id: int):
     from sqlalchemy.orm import selectinload
 
     from cadre.admin.services import audit_changes
+    from cadre.audit_labels import action_label
     from cadre.extensions import db
     from cadre.models import AuditEvent
 
@@ -202,4 +203,5 @@ def history(cohort_id: int):
         cohort=cohort,
         events=[(e, audit_changes(e)) for e in pagination.items],
         pagination=pagination,
+        action_label=action_label,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +26,7 @@ from cadre.models import (
     User,
     cohort_organizers,
 )
+from cadre.rules.names import name_sort_key
 from cadre.rules.trainee_fields import PHONE_RE
 from cadre.services import NotFound, ServiceError, ensure_open
 from cadre.trainees.access import (  # noqa: F401 - the trainee area's public names
@@ -52,6 +54,7 @@ AUDITED_FIELDS = (
 )
 
 PER_PAGE = 30
+PINYIN_SORT_LIMIT = 2000  # people sorted by pinyin in Python; beyond that, SQL order
 
 
 def phone_taken_message() -> str:
@@ -157,10 +160,41 @@ def trainee_rows(user: User, trainees: list[Trainee]) -> list[TraineeRow]:
 
 
 def list_page(user: User, filters: TraineeFilters, page: int):
-    """One page of the list (a Flask-SQLAlchemy Pagination) and its rows."""
-    stmt = trainee_list_statement(user, filters).options(selectinload(Trainee.user))
-    pagination = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    """One page of the list (a Flask-SQLAlchemy Pagination) and its rows, names in pinyin order.
+
+    SQL cannot order by pinyin, so up to PINYIN_SORT_LIMIT matching people are sorted here
+    (ids and names only, then one page of rows: 2 queries, as SQL paging takes); a larger
+    filtered set falls back to SQL order by name.
+    """
+    stmt = trainee_list_statement(user, filters)
+    named = db.session.execute(
+        stmt.with_only_columns(Trainee.id, Trainee.name).limit(PINYIN_SORT_LIMIT + 1)
+    ).all()
+    if len(named) <= PINYIN_SORT_LIMIT:
+        ids = [row.id for row in sorted(named, key=lambda row: (name_sort_key(row.name), row.id))]
+        pagination = _IdsPagination(page=page, per_page=PER_PAGE, error_out=False, ids=ids)
+    else:
+        pagination = db.paginate(
+            stmt.options(selectinload(Trainee.user)), page=page, per_page=PER_PAGE, error_out=False
+        )
     return pagination, trainee_rows(user, list(pagination.items))
+
+
+class _IdsPagination(Pagination):
+    """A page of trainees out of an already ordered list of ids."""
+
+    def _query_items(self) -> list[Trainee]:
+        page_ids = self._query_args["ids"][self._query_offset : self._query_offset + self.per_page]
+        if not page_ids:
+            return []
+        found = db.session.scalars(
+            select(Trainee).where(Trainee.id.in_(page_ids)).options(selectinload(Trainee.user))
+        )
+        by_id = {t.id: t for t in found}
+        return [by_id[i] for i in page_ids if i in by_id]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["ids"])
 
 
 # --- detail ---------------------------------------------------------------------------------

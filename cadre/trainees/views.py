@@ -6,11 +6,13 @@ Who sees what is described in cadre/trainees/services.py.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import npgettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from cadre.attendance_messages import outcome_label
 from cadre.auth.passwords import new_credentials
@@ -47,6 +49,21 @@ def hours_text_filter(value) -> str:
     """1 学时 / 1 credit hour, 1.5 credit hours: the plural as English wants it."""
     text = record_rules.format_hours(value) or "0"
     return npgettext("credit hours", "%(h)s 学时", "%(h)s 学时", 1 if text == "1" else 2, h=text)
+
+
+_HOURS_RE = re.compile(r"(\d+(?:\.\d+)?)(\s*)(学时|credit hours?)")
+
+
+@bp.app_template_filter("nowrap_hours")
+def nowrap_hours_filter(text) -> Markup:
+    """A translated sentence with each "1 学时" / "1.5 credit hours" kept on one line (phones)."""
+    plain = text.unescape() if isinstance(text, Markup) else str(text)
+    out, last = Markup(""), 0
+    for m in _HOURS_RE.finditer(plain):
+        out += plain[last : m.start()]  # escaped as it is added
+        out += Markup('<span class="text-nowrap">{}</span>').format(m.group(0))
+        last = m.end()
+    return out + plain[last:]
 
 
 @bp.app_template_filter("birth")
