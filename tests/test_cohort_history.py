@@ -26,3 +26,22 @@ def test_organizers_see_their_cohorts_changes_with_before_and_after_and_not_othe
     assert "别人的改动" not in page
     assert client.get(f"/cohorts/{other.id}/history").status_code == 403
     assert f"/cohorts/{mine.id}/history" in client.get(f"/cohorts/{mine.id}").get_data(as_text=True)
+
+
+def test_a_long_history_pages_within_the_cohort(client):
+    organizer = make_user(Role.ORGANIZER)
+    cohort = make_cohort(organizers=[organizer])
+    for i in range(55):
+        audit.record(
+            "cohort.updated",
+            cohort,
+            before={"name": f"名{i}"},
+            after={"name": f"名{i + 1}"},
+            cohort_id=cohort.id,
+        )
+    db.session.commit()
+    login(client, organizer.username)
+    first = client.get(f"/cohorts/{cohort.id}/history").get_data(as_text=True)
+    assert f"/cohorts/{cohort.id}/history?page=2" in first
+    second = client.get(f"/cohorts/{cohort.id}/history?page=2").get_data(as_text=True)
+    assert "名0" in second and "名54" not in second

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, text, update
 
 from cadre import audit
-from cadre.attendance.common import refuse_archived
+from cadre.attendance.common import refuse_archived, session_rules
 from cadre.attendance_messages import rule_error_message
 from cadre.enums import AttendanceStatus, EnrollmentStatus, SignInMethod
 from cadre.extensions import db
@@ -34,7 +34,6 @@ from cadre.rules.attendance import (
     ATTENDED,
     AttendanceRuleError,
     RecordValue,
-    SessionRules,
     check_sign_in,
     check_sign_out,
     sign_out_closes_at,
@@ -73,21 +72,6 @@ class SignInOutcome:
     @property
     def refused(self) -> bool:
         return self.kind == PROXY_SUSPECTED
-
-
-def session_rules(session: TrainingSession) -> SessionRules:
-    """The session's sign-in settings as the pure rules see them."""
-    return SessionRules(
-        id=session.id,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        credit_hours=session.credit_hours,
-        sign_in_opens_minutes=session.sign_in_opens_minutes,
-        late_after_minutes=session.late_after_minutes,
-        sign_out_required=session.sign_out_required,
-        cancelled=session.is_cancelled,
-        is_required=session.is_required,
-    )
 
 
 def projector_purpose(session: TrainingSession, now: datetime) -> str:
