@@ -182,3 +182,24 @@ def requests_of_trainee(model, trainee_id: int | None, limit: int) -> list:
             .limit(limit)
         )
     )
+
+
+def trainee_sessions(trainee_id: int | None, *where, order_by, limit: int) -> list[TrainingSession]:
+    """Sessions of the trainee's active cohorts, not cancelled, narrowed by `where` (leave, corrections)."""
+    if trainee_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(TrainingSession)
+            .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
+            .where(
+                Enrollment.trainee_id == trainee_id,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                TrainingSession.cancelled_at.is_(None),
+                *where,
+            )
+            .order_by(order_by)
+            .options(selectinload(TrainingSession.cohort))
+            .limit(limit)
+        )
+    )

@@ -153,23 +153,10 @@ def my_corrections(trainee_id: int | None) -> list[CorrectionRequest]:
 
 def recent_sessions(trainee_id: int | None, now: datetime) -> list[TrainingSession]:
     """Sessions the trainee may ask a correction for (started, ended within the window)."""
-    from cadre.enums import EnrollmentStatus
-    from cadre.models import Enrollment
-
-    if trainee_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(TrainingSession)
-            .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
-            .where(
-                Enrollment.trainee_id == trainee_id,
-                Enrollment.status == EnrollmentStatus.ACTIVE,
-                TrainingSession.starts_at <= now,
-                TrainingSession.ends_at >= now - timedelta(days=CORRECTION_DAYS),
-                TrainingSession.cancelled_at.is_(None),
-            )
-            .order_by(TrainingSession.starts_at.desc())
-            .limit(20)
-        )
+    return common.trainee_sessions(
+        trainee_id,
+        TrainingSession.starts_at <= now,
+        TrainingSession.ends_at >= now - timedelta(days=CORRECTION_DAYS),
+        order_by=TrainingSession.starts_at.desc(),
+        limit=20,
     )

@@ -16,9 +16,9 @@ from sqlalchemy.orm import selectinload
 from cadre import audit
 from cadre.attendance import common
 from cadre.attendance.common import active_enrollment, get_session, refuse_archived
-from cadre.enums import EnrollmentStatus, LeaveStatus, Role
+from cadre.enums import LeaveStatus, Role
 from cadre.extensions import db
-from cadre.models import Enrollment, LeaveRequest, TrainingSession, User, cohort_organizers
+from cadre.models import LeaveRequest, TrainingSession, User, cohort_organizers
 from cadre.services import NotFound, ServiceError
 
 OPEN = (LeaveStatus.PENDING, LeaveStatus.APPROVED)
@@ -27,22 +27,8 @@ AUDITED = common.REQUEST_AUDITED
 
 def coming_sessions(trainee_id: int | None, now: datetime) -> list[TrainingSession]:
     """Sessions a trainee may still ask leave for: not started, not cancelled, in their active cohorts."""
-    if trainee_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(TrainingSession)
-            .join(Enrollment, Enrollment.cohort_id == TrainingSession.cohort_id)
-            .where(
-                Enrollment.trainee_id == trainee_id,
-                Enrollment.status == EnrollmentStatus.ACTIVE,
-                TrainingSession.starts_at > now,
-                TrainingSession.cancelled_at.is_(None),
-            )
-            .order_by(TrainingSession.starts_at)
-            .options(selectinload(TrainingSession.cohort))
-            .limit(60)
-        )
+    return common.trainee_sessions(
+        trainee_id, TrainingSession.starts_at > now, order_by=TrainingSession.starts_at, limit=60
     )
 
 
