@@ -21,7 +21,6 @@ from cadre.rules.attendance_stats import NOT_EXPECTED
 from cadre.rules.completion import Shortfall
 from cadre.rules.schedule import LOCAL_TZ
 from cadre.rules.signin_tokens import TokenStatus
-from cadre.rules.training_record import format_hours
 
 __all__ = [
     "outcome_label",
@@ -119,27 +118,7 @@ def sign_out_result_message(
 
 
 def shortfall_message(shortfall: Shortfall) -> str:
-    """One way the completion rule is not met, as a sentence."""
-    p = shortfall.params
-    code = shortfall.code
-    if code == "attendance_below_minimum":
-        return _(
-            "出勤率 %(percent)s%%，低于结业要求的 %(minimum)s%%。",
-            percent=p["percent"],
-            minimum=p["minimum"],
-        )
-    if code == "required_sessions_missed":
-        return _("缺少 %(count)s 次必修课程。", count=p["count"])
-    if code == "too_many_unexcused_absences":
-        return _(
-            "无故缺勤 %(count)s 次，超过允许的 %(maximum)s 次。",
-            count=p["count"],
-            maximum=p["maximum"],
-        )
-    if code == "too_much_leave":
-        return _(
-            "请假 %(hours)s 学时，超过允许的 %(limit)s 学时。",
-            hours=format_hours(p["hours"]),
-            limit=format_hours(p["limit"]),
-        )
-    return code
+    """One way the completion rule is not met, as a sentence (cadre.completion_messages)."""
+    from cadre.completion_messages import reason_message
+
+    return reason_message(shortfall)

@@ -107,6 +107,7 @@ FIELD_LABELS = {
     "kind": _l("类型"),
     "late_after_minutes": _l("开始后几分钟算迟到"),
     "max_unexcused_absences": _l("最多无故缺勤次数"),
+    "max_leave_fraction": _l("请假上限（占总学时）"),
     "meeting_point": _l("集合地点"),
     "method": _l("签到方式"),
     "min_attendance_percent": _l("最低出勤率"),

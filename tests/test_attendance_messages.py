@@ -49,10 +49,19 @@ ERRORS = [
     AttendanceRuleError("already_signed_out", signed_out_at=at("2025-05-09 11:50")),
 ]
 SHORTFALLS = [
-    Shortfall("attendance_below_minimum", {"percent": Decimal("66.7"), "minimum": 80}),
-    Shortfall("required_sessions_missed", {"count": 2}),
+    Shortfall(
+        "attendance_below_minimum",
+        {"earned": Decimal("16.0"), "hours": Decimal("24.0"), "percent": Decimal("66.7"), "minimum": 80},
+    ),
+    Shortfall("required_sessions_missed", {"count": 2, "titles": ("开班仪式", "专题讲座")}),
     Shortfall("too_many_unexcused_absences", {"count": 3, "maximum": 2}),
     Shortfall("too_much_leave", {"hours": Decimal("6.0"), "limit": Decimal("4.0")}),
+    Shortfall(
+        "cannot_reach_minimum",
+        {"earned": Decimal("18.0"), "hours": Decimal("24.0"), "percent": Decimal("75.0"), "minimum": 80},
+    ),
+    Shortfall("leave_planned_over_limit", {"hours": Decimal("6.0"), "limit": Decimal("4.0")}),
+    Shortfall("required_on_leave", {"count": 1, "titles": ("现场教学",)}),
 ]
 
 
@@ -131,10 +140,11 @@ def test_token_verdicts_tell_the_trainee_what_to_do(app):
 
 def test_shortfalls_in_english_keep_their_numbers(app):
     with app.test_request_context(), force_locale("en"):
-        assert shortfall_message(SHORTFALLS[0]) == "Attendance is 66.7%, below the 80% required to complete."
+        assert shortfall_message(SHORTFALLS[0]) == "Credit hours attended 16/24 = 66.7%, below 80%."
         assert shortfall_message(SHORTFALLS[3]) == "6 credit hours of leave, more than the 4 allowed."
     with app.test_request_context(), force_locale("zh"):
-        assert shortfall_message(SHORTFALLS[0]) == "出勤率 66.7%，低于结业要求的 80%。"
+        assert shortfall_message(SHORTFALLS[0]) == "出勤学时 16/24 = 66.7%，低于 80%。"
+        assert shortfall_message(SHORTFALLS[1]) == "缺席必修课《开班仪式》、《专题讲座》。"
 
 
 def test_outcome_labels_cover_every_cell_of_the_matrix(app):

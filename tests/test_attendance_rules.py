@@ -366,7 +366,12 @@ def test_summary_counts_held_sessions_hours_and_rate_with_excused_in_the_denomin
     assert summary.unexcused_absences == 1
     assert summary.excused_hours == Decimal("2.0")
     assert summary.required_missed == ()
-    assert summary.rule_met and summary.course_finished and summary.completed
+    # The minimum counts credit hours: 15 of 20 earned (left early pro rata) is 75 %, below 80.
+    assert summary.hours_percent == Decimal("75.0")
+    assert [s.code for s in summary.shortfalls] == ["attendance_below_minimum"]
+    assert summary.course_finished and not summary.completed
+    lenient = CompletionRule(min_attendance_percent=75)
+    assert summarize(sessions, records, leaves, lenient, AFTER_ALL).completed
 
 
 def test_summary_so_far_counts_only_sessions_that_have_ended():
@@ -383,7 +388,12 @@ def test_summary_so_far_counts_only_sessions_that_have_ended():
     assert summary.counts[A] == 1
     assert not summary.course_finished and not summary.completed
     assert [s.code for s in summary.shortfalls] == ["attendance_below_minimum"]
-    assert summary.shortfalls[0].params == {"percent": Decimal("50.0"), "minimum": 80}
+    assert summary.shortfalls[0].params == {
+        "earned": Decimal("2.0"),
+        "hours": Decimal("4.0"),
+        "percent": Decimal("50.0"),
+        "minimum": 80,
+    }
 
 
 def test_nothing_held_yet_has_no_rate_and_no_shortfall():
@@ -431,7 +441,9 @@ def test_required_sessions_missed_by_absence_or_leave_but_not_by_leaving_early()
     rule = CompletionRule(min_attendance_percent=0, max_leave_fraction=None)
     summary = summarize(sessions, records, leaves, rule, AFTER_ALL)
     assert summary.required_missed == (1, 2)
-    assert [(s.code, s.params) for s in summary.shortfalls] == [("required_sessions_missed", {"count": 2})]
+    assert [(s.code, s.params) for s in summary.shortfalls] == [
+        ("required_sessions_missed", {"count": 2, "titles": ()})
+    ]
     lenient = CompletionRule(
         min_attendance_percent=0, require_required_sessions=False, max_leave_fraction=None
     )

@@ -48,6 +48,7 @@ def session_rules(session: TrainingSession) -> SessionRules:
         sign_out_required=session.sign_out_required,
         cancelled=session.is_cancelled,
         is_required=session.is_required,
+        title=session.title,
     )
 
 

@@ -20,7 +20,7 @@ from cadre.extensions import db
 from cadre.models import AttendanceRecord, Cohort, Enrollment, LeaveRequest, TrainingSession
 from cadre.rules import attendance_stats as stats_rules
 from cadre.rules.cohort_rules import group_sort_key
-from cadre.rules.completion import CompletionRule, CompletionSummary
+from cadre.rules.completion import DEFAULT_MAX_LEAVE, CompletionRule, CompletionSummary, parse_share
 from cadre.rules.roster_import import neutralize_formula
 from cadre.rules.schedule import LOCAL_TZ
 
@@ -38,10 +38,16 @@ class CohortAttendance:
 
 
 def completion_rule(cohort: Cohort) -> CompletionRule:
+    """The cohort's completion rule as the pure rules take it (a bad stored leave share: the default)."""
+    try:
+        leave = parse_share(cohort.max_leave_fraction)
+    except ValueError:
+        leave = DEFAULT_MAX_LEAVE
     return CompletionRule(
         min_attendance_percent=cohort.min_attendance_percent,
         require_required_sessions=cohort.require_required_sessions,
         max_unexcused_absences=cohort.max_unexcused_absences,
+        max_leave_fraction=leave,
     )
 
 

@@ -29,6 +29,7 @@ COHORT_FIELDS = (
     "min_attendance_percent",
     "require_required_sessions",
     "max_unexcused_absences",
+    "max_leave_fraction",
 )
 
 
@@ -50,6 +51,7 @@ class CohortData:
     min_attendance_percent: int = 80
     require_required_sessions: bool = True
     max_unexcused_absences: int | None = None
+    max_leave_fraction: str | None = "1/7"  # a share as cadre.rules.completion.format_share writes it
     # None: leave the organizers as they are (only admins may change them).
     organizer_ids: list[int] | None = None
 
@@ -112,6 +114,7 @@ def _apply(cohort: Cohort, data: CohortData, venue_id: int | None) -> None:
     cohort.min_attendance_percent = data.min_attendance_percent
     cohort.require_required_sessions = data.require_required_sessions
     cohort.max_unexcused_absences = data.max_unexcused_absences
+    cohort.max_leave_fraction = data.max_leave_fraction
 
 
 def _code_taken(code: str, owner: Cohort) -> ServiceError:

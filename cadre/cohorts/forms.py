@@ -247,8 +247,25 @@ class CohortForm(FlaskForm):
         description=_l("留空表示不限。"),
         message=_l("无故缺勤最多次数应为 0 到 999 之间的整数，留空表示不限。"),
     )
+    max_leave_fraction = StringField(
+        _l("结业要求：请假最多占总学时"),
+        default="1/7",
+        description=_l("如 1/7（干部教育培训的通行规定）、15%；超过即不能结业。留空表示不限。"),
+        render_kw={"autocomplete": "off", "inputmode": "text"},
+    )
     organizers = MultiCheckboxField(_l("本班班主任"), coerce=_safe_int, choices=[])
     submit = SubmitField(_l("保存"))
+
+    def validate_max_leave_fraction(self, field):
+        from cadre.rules.completion import format_share, parse_share
+
+        text = unicodedata.normalize("NFKC", field.data or "").strip()
+        try:
+            field.data = format_share(parse_share(text)) or None
+        except ValueError as err:
+            raise ValidationError(
+                _l("请假上限请填写分数或百分比，如 1/7 或 15%，在 0 到 100% 之间；留空表示不限。")
+            ) from err
 
     def validate_code(self, field):
         try:

@@ -81,6 +81,7 @@ def _cohort_data(form: CohortForm) -> edits.CohortData:
         min_attendance_percent=form.min_attendance_percent.data,
         require_required_sessions=form.require_required_sessions.data,
         max_unexcused_absences=form.max_unexcused_absences.data,
+        max_leave_fraction=form.max_leave_fraction.data,
         organizer_ids=form.organizers.data if "organizers" in form else None,
     )
 

@@ -40,10 +40,13 @@ class Cohort(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     default_venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
     minutes_per_credit_hour: Mapped[int] = mapped_column(default=45)
-    # Completion rule, applied by later features.
+    # Completion rule (cadre.rules.completion; cadre.attendance.stats.completion_rule).
     min_attendance_percent: Mapped[int] = mapped_column(default=80)
     require_required_sessions: Mapped[bool] = mapped_column(default=True)
     max_unexcused_absences: Mapped[int | None]
+    # Leave above this share of the course's credit hours cannot complete: "1/7" (the regulations'
+    # one seventh), "3/20"; NULL = no limit. Parsed by cadre.rules.completion.parse_share.
+    max_leave_fraction: Mapped[str | None] = mapped_column(String(16), default="1/7", server_default="1/7")
     # A later 期次 of the same programme points at the cohort it was copied from.
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -160,6 +160,7 @@ class SessionRules:
     sign_out_required: bool = False
     cancelled: bool = False
     is_required: bool = True
+    title: str = ""  # for reasons in words (缺席必修课《…》)
 
     def __post_init__(self):
         _aware(self.starts_at)

@@ -40,6 +40,7 @@ COPIED_COHORT_FIELDS = (
     "min_attendance_percent",
     "require_required_sessions",
     "max_unexcused_absences",
+    "max_leave_fraction",
     "contact_name",
     "contact_phone",
 )
