@@ -7,15 +7,16 @@ and the home page turn them into sentences here, inside a request or app context
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from cadre.rules.completion import Outlook, OutlookStatus, Shortfall
+from cadre.rules.completion import CompletionRule, Outlook, OutlookStatus, Shortfall, format_share
 from cadre.rules.training_record import format_hours
 
-__all__ = ["outlook_label", "outlook_need", "outlook_reasons", "reason_message"]
+__all__ = ["outlook_label", "outlook_need", "outlook_reasons", "reason_message", "rule_lines"]
 
 _LABELS = {
     OutlookStatus.MET: _l("已达到"),
@@ -100,3 +101,22 @@ def outlook_need(outlook: Outlook) -> str | None:
             "其中 %(num)s 次必修课必须参加。", "其中 %(num)s 次必修课必须参加。", outlook.required_remaining
         )
     return text
+
+
+def rule_lines(rule: CompletionRule, hours_total=None) -> list[str]:
+    """The cohort's completion rule in short lines, for the page header."""
+    lines = [_("出勤学时不少于总学时的 %(percent)s%%", percent=rule.min_attendance_percent)]
+    if rule.require_required_sessions:
+        lines.append(_("必修课须全部参加"))
+    if rule.max_unexcused_absences is not None:
+        lines.append(_("无故缺勤不超过 %(n)s 次", n=rule.max_unexcused_absences))
+    if rule.max_leave_fraction is not None:
+        share = format_share(Fraction(rule.max_leave_fraction))
+        if hours_total:
+            limit = Fraction(hours_total) * Fraction(rule.max_leave_fraction)
+            shown = (Decimal(limit.numerator) / Decimal(limit.denominator)).quantize(Decimal("0.1"))
+            hours = format_hours(shown)
+            lines.append(_("请假不超过总学时的 %(share)s（%(hours)s 学时）", share=share, hours=hours or "0"))
+        else:
+            lines.append(_("请假不超过总学时的 %(share)s", share=share))
+    return lines

@@ -199,6 +199,8 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "signin.qr":                       {"GET":  "L D D D D D D"},  # 404 without a current token
     "signin.suspects":                 {"GET":  "L D D D D O O"},
     "signin.review":                   {"POST": "L D D D D A A"},
+    # Completion (结业情况): organizers of the cohort and admins
+    "attendance.completion_status":    {"GET":  "L D D D D O O"},
 }
 # fmt: on
 

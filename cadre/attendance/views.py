@@ -39,9 +39,21 @@ def refuse(err: ServiceError):
 
 @bp.app_context_processor
 def _attendance_helpers():
+    from cadre import completion_messages
     from cadre.attendance_messages import outcome_label
 
-    return {"outcome_label": outcome_label}
+    return {
+        "outcome_label": outcome_label,
+        "outlook_label": completion_messages.outlook_label,
+        "outlook_need": completion_messages.outlook_need,
+        "outlook_reasons": completion_messages.outlook_reasons,
+        "completion_rule_text": completion_messages.rule_lines,
+    }
 
 
-from cadre.attendance import views_requests, views_rollcall, views_stats  # noqa: E402,F401  (routes)
+from cadre.attendance import (  # noqa: E402,F401  (routes)
+    completion_views,
+    views_requests,
+    views_rollcall,
+    views_stats,
+)

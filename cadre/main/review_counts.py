@@ -1,5 +1,6 @@
 """What waits for an organizer's review, per cohort they manage: pending leave, pending corrections
-(补签) and suspected proxy sign-ins (疑似代签) not yet reviewed. One query each, for the home page."""
+(补签) and suspected proxy sign-ins (疑似代签) not yet reviewed, one query each; and the trainees
+whose completion is at risk or out of reach (four queries for all the cohorts), for the home page."""
 
 from __future__ import annotations
 
@@ -60,3 +61,31 @@ def review_counts(user: User) -> ReviewCounts:
         corrections=_per_cohort(corrections.where(CorrectionRequest.status == LeaveStatus.PENDING), user),
         suspects=_per_cohort(suspects.where(SuspectedProxySignIn.reviewed_at.is_(None)), user),
     )
+
+
+@dataclass(frozen=True)
+class CompletionAttention:
+    """One cohort's trainees whose completion needs attention (as its 结业情况 page counts them)."""
+
+    cohort: Cohort
+    at_risk: int
+    cannot: int
+
+    @property
+    def total(self) -> int:
+        return self.at_risk + self.cannot
+
+
+def completion_attention(cohorts: list[Cohort]) -> list[CompletionAttention]:
+    """The cohorts (in the given order) with trainees at risk (有风险) or unable to complete (无法结业)."""
+    from cadre.attendance.completion import attention_by_cohort
+    from cadre.models.types import utcnow
+    from cadre.rules.completion import OutlookStatus
+
+    counts = attention_by_cohort(cohorts, utcnow())
+    found = []
+    for cohort in cohorts:
+        c = counts.get(cohort.id)
+        if c and (c[OutlookStatus.AT_RISK] or c[OutlookStatus.CANNOT]):
+            found.append(CompletionAttention(cohort, c[OutlookStatus.AT_RISK], c[OutlookStatus.CANNOT]))
+    return found

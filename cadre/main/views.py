@@ -23,12 +23,16 @@ def home():
     if current_user.role == Role.TRAINEE:
         return _trainee_home()
     from cadre.auth.permissions import visible_cohorts
-    from cadre.main.review_counts import review_counts
+    from cadre.main.review_counts import completion_attention, review_counts
 
     summaries = cohort_summaries(visible_cohorts(current_user).where(Cohort.archived_at.is_(None)))
     to_review = review_counts(current_user)
     return render_template(
-        "main/home_staff.html", summaries=summaries, pending_leave=to_review.leave, to_review=to_review
+        "main/home_staff.html",
+        summaries=summaries,
+        pending_leave=to_review.leave,
+        to_review=to_review,
+        completion=completion_attention([s.cohort for s in summaries]),
     )
 
 

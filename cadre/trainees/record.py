@@ -63,6 +63,11 @@ class RecordRow:
     cohort: Cohort
     tally: RecordTally
     certificate: Certificate | None
+    completion: completion.CompletionSummary | None = None  # the rule and outlook (cadre.rules.completion)
+
+    @property
+    def valid_certificate(self) -> Certificate | None:
+        return self.certificate if self.certificate is not None and self.certificate.is_valid else None
 
 
 def _tally(
@@ -70,8 +75,8 @@ def _tally(
     records: Mapping[int, AttendanceRecord],
     enrollment: Enrollment,
     now: datetime,
-) -> RecordTally:
-    """The rules' outcomes of one trainee's sessions of one cohort, added up."""
+) -> tuple[RecordTally, completion.CompletionSummary]:
+    """The rules' outcomes of one trainee's sessions of one cohort, added up, and the completion summary."""
     from cadre.attendance.common import record_value, session_rules
     from cadre.attendance.stats import _withdrawn_at, completion_rule
 
@@ -103,7 +108,7 @@ def _tally(
                 status = rules.UNRECORDED
             counts[status] = counts.get(status, 0) + 1
     summary = completion.summarize_outcomes(rules_list, outcomes, completion_rule(enrollment.cohort), now)
-    return RecordTally(
+    tally = RecordTally(
         earned=summary.hours_earned,
         due=summary.hours_held,
         planned=planned,
@@ -112,6 +117,7 @@ def _tally(
         attended=summary.attended,
         counts=counts,
     )
+    return tally, summary
 
 
 def training_record(trainee: Trainee, cohort_ids: Set[int] | None = None) -> list[RecordRow]:
@@ -158,15 +164,10 @@ def training_record(trainee: Trainee, cohort_ids: Set[int] | None = None) -> lis
         if current is None or cert.is_valid or not current.is_valid:
             certificates[cert.cohort_id] = cert
     now = utcnow()
-    rows = [
-        RecordRow(
-            enrollment=e,
-            cohort=e.cohort,
-            tally=_tally(sessions[e.cohort_id], records, e, now),
-            certificate=certificates.get(e.cohort_id),
-        )
-        for e in enrollments
-    ]
+    rows = []
+    for e in enrollments:
+        tally, summary = _tally(sessions[e.cohort_id], records, e, now)
+        rows.append(RecordRow(e, e.cohort, tally, certificates.get(e.cohort_id), summary))
     rows.sort(key=lambda r: (r.cohort.start_date or date.min, r.cohort.id), reverse=True)
     return rows
 
