@@ -324,3 +324,13 @@ def test_a_withdrawn_trainee_is_judged_on_the_sessions_before_withdrawing():
     withdrawn = at("2025-05-11 00:00")
     summary = summarize(course(), present(1, 2), {}, RULE, AFTER_ALL, withdrawn_at=withdrawn)
     assert summary.sessions_total == 2 and summary.completed
+
+
+def test_required_sessions_to_come_are_no_risk_by_themselves():
+    # Everything attended, 6 required and 1 optional session to come: the optional one may be skipped.
+    sessions = course(("2",) * 10, required=(4, 5, 6, 7, 8, 9))
+    summary = summarize(sessions, present(1, 2, 3), {}, RULE, after(3))
+    assert summary.outlook == Outlook(ON_TRACK, remaining=7, needed=6, required_remaining=6)
+    # Short of hours: the optional session is needed as well, and nothing may be skipped.
+    summary = summarize(sessions, present(1), {}, RULE, after(3))
+    assert summary.outlook == Outlook(AT_RISK, remaining=7, needed=7, required_remaining=6)

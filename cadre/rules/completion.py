@@ -35,10 +35,11 @@ those expected and not yet ended; those with approved leave are taken as missed
   something already past rules it out: a required session missed, too many
   unexcused absences, leave already above the limit, or the hours share stays below
   the minimum even if the trainee attends every session to come.
-- ``at_risk`` 有风险: still possible, but missing two more of the sessions to come
-  (without leave) would rule it out, i.e. ``needed >= remaining - 1`` with ``needed > 0``;
-  or approved leave to come would take the trainee above the leave limit or make
-  them miss a required session.
+- ``at_risk`` 有风险: still possible, but missing two more of the sessions to come that
+  are not required (without leave) would rule it out — the hours or the unexcused-absence
+  limit leave a margin of at most one such session (required sessions must be attended
+  by everyone, so they are no sign of risk by themselves); or approved leave to come
+  would take the trainee above the leave limit or make them miss a required session.
 - ``on_track`` 可达到: still possible with a margin (also: nothing scheduled yet).
 
 ``needed`` = the fewest of the ``remaining`` sessions the trainee must attend for
@@ -344,7 +345,9 @@ def _outlook(
     if rule.require_required_sessions and required_off:
         risks.append(Shortfall("required_on_leave", _titled(required_off)))
     status = OutlookStatus.ON_TRACK
-    if risks or (needed > 0 and needed >= len(open_) - 1):
+    # The margin: how many of the sessions one may skip at all (not required ones) can still be skipped.
+    optional_needed = needed - len(required)
+    if risks or (optional_needed > 0 and optional_needed >= len(open_) - len(required) - 1):
         status = OutlookStatus.AT_RISK
     return Outlook(status, len(open_), needed, len(required), tuple(risks))
 
