@@ -21,6 +21,7 @@ from cadre.enums import EnrollmentStatus, LeaveStatus
 from cadre.extensions import db
 from cadre.models import AttendanceRecord, Cohort, Enrollment, LeaveRequest, TrainingSession
 from cadre.rules import attendance_stats as stats_rules
+from cadre.rules.attendance import is_held
 from cadre.rules.completion import OUTLOOK_ORDER, CompletionSummary, OutlookStatus
 
 _RANK = {status: i for i, status in enumerate(OUTLOOK_ORDER)}
@@ -111,7 +112,7 @@ def attention_by_cohort(cohorts: Iterable[Cohort], now: datetime) -> dict[int, C
         refs[e.cohort_id].append(stats_rules.TraineeRef(e.trainee_id, withdrawn_at=_withdrawn_at(e)))
     result: dict[int, Counter] = {}
     for cid in ids:
-        if not any(r.id is not None and not r.cancelled and now >= r.ends_at for r in sessions[cid]):
+        if not any(is_held(r, now) for r in sessions[cid]):
             continue
         matrix = stats_rules.build_matrix(sessions[cid], refs[cid], records, leaves, now)
         summaries = stats_rules.trainee_summaries(matrix, completion_rule(by_id[cid]))

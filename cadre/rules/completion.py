@@ -98,7 +98,7 @@ class Shortfall:
 
 
 class OutlookStatus(enum.StrEnum):
-    """已达到 / 可达到 / 有风险 / 无法结业, in the order a list of trainees shows them last to first."""
+    """已达到 / 可达到 / 有风险 / 无法结业 (definitions in the module docstring)."""
 
     MET = "met"
     ON_TRACK = "on_track"
