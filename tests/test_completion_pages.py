@@ -235,3 +235,22 @@ def test_the_leave_limit_is_set_on_the_cohort_form(client, app):
     page = client.get(f"/cohorts/{cohort.id}/completion").get_data(as_text=True)
     assert "请假不超过" not in page
     assert db.session.scalar(select(func.count()).select_from(Cohort)) == 1
+
+
+def test_home_and_page_agree_before_anything_is_held(client, app):
+    # Approved leave for a required session to come puts a trainee at risk before the course starts.
+    org = make_user(Role.ORGANIZER, username="org")
+    cohort = make_cohort(organizers=[org])
+    opening = make_session(cohort, starts_at=utcnow() + timedelta(days=2), title="开班仪式")
+    for day in range(3, 13):
+        make_session(cohort, starts_at=utcnow() + timedelta(days=day), is_required=False)
+    t = make_trainee(name="请假人")
+    enroll(cohort, t)
+    db.session.add(LeaveRequest(session=opening, trainee=t, reason="出差", status=LeaveStatus.APPROVED))
+    db.session.commit()
+    login(client, org.username)
+    assert f'data-cohort="{cohort.id}" data-at-risk="1" data-cannot="0"' in client.get("/").get_data(
+        as_text=True
+    )
+    page = client.get(f"/cohorts/{cohort.id}/completion").get_data(as_text=True)
+    assert "已请假的必修课《开班仪式》：缺席必修课不能结业。" in page

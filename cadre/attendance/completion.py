@@ -21,7 +21,6 @@ from cadre.enums import EnrollmentStatus, LeaveStatus
 from cadre.extensions import db
 from cadre.models import AttendanceRecord, Cohort, Enrollment, LeaveRequest, TrainingSession
 from cadre.rules import attendance_stats as stats_rules
-from cadre.rules.attendance import is_held
 from cadre.rules.completion import OUTLOOK_ORDER, CompletionSummary, OutlookStatus
 
 _RANK = {status: i for i, status in enumerate(OUTLOOK_ORDER)}
@@ -74,10 +73,7 @@ def cohort_completion(cohort: Cohort, now: datetime) -> CohortCompletion:
 
 
 def attention_by_cohort(cohorts: Iterable[Cohort], now: datetime) -> dict[int, Counter]:
-    """Per cohort id: active trainees by OutlookStatus, for many cohorts in four queries.
-
-    Only cohorts with a session held so far are returned (before that nobody is at risk).
-    """
+    """Per cohort id: active trainees by OutlookStatus, for many cohorts in four queries."""
     by_id = {c.id: c for c in cohorts}
     if not by_id:
         return {}
@@ -112,8 +108,6 @@ def attention_by_cohort(cohorts: Iterable[Cohort], now: datetime) -> dict[int, C
         refs[e.cohort_id].append(stats_rules.TraineeRef(e.trainee_id, withdrawn_at=_withdrawn_at(e)))
     result: dict[int, Counter] = {}
     for cid in ids:
-        if not any(is_held(r, now) for r in sessions[cid]):
-            continue
         matrix = stats_rules.build_matrix(sessions[cid], refs[cid], records, leaves, now)
         summaries = stats_rules.trainee_summaries(matrix, completion_rule(by_id[cid]))
         result[cid] = Counter(s.outlook.status for s in summaries.values())
