@@ -60,10 +60,16 @@ def reason_message(shortfall: Shortfall) -> str:
         )
     if code in ("required_sessions_missed", "required_on_leave"):
         titles = p.get("titles") or ()
+        count = len(titles)
         if code == "required_on_leave":
-            return _("已请假的必修课%(titles)s：缺席必修课不能结业。", titles=_titles(titles))
+            return ngettext(
+                "已请假的必修课%(titles)s：缺席必修课不能结业。",
+                "已请假的必修课%(titles)s：缺席必修课不能结业。",
+                count,
+                titles=_titles(titles),
+            )
         if titles:
-            return _("缺席必修课%(titles)s。", titles=_titles(titles))
+            return ngettext("缺席必修课%(titles)s。", "缺席必修课%(titles)s。", count, titles=_titles(titles))
         return ngettext("缺少 %(num)s 次必修课程。", "缺少 %(num)s 次必修课程。", p["count"])
     if code == "too_many_unexcused_absences":
         return _("无故缺勤 %(count)s 次，超过允许的 %(maximum)s 次。", count=p["count"], maximum=p["maximum"])
