@@ -254,3 +254,13 @@ def test_home_and_page_agree_before_anything_is_held(client, app):
     )
     page = client.get(f"/cohorts/{cohort.id}/completion").get_data(as_text=True)
     assert "已请假的必修课《开班仪式》：缺席必修课不能结业。" in page
+
+
+def test_a_trainees_attendance_page_shows_their_outlook(client, app):
+    org, cohort, _, _ = _world()
+    login(client, org.username)
+    enrollment = next(e for e in db.session.get(Cohort, cohort.id).enrollments if e.trainee.name == "王缺席")
+    page = client.get(f"/cohorts/{cohort.id}/attendance/trainees/{enrollment.trainee_id}").get_data(
+        as_text=True
+    )
+    assert 'id="completion-outlook" data-status="cannot"' in page and "缺席必修课《开班仪式》。" in page
