@@ -49,17 +49,13 @@ Credit hours (``earned_hours``)
     **down** to half hours (nobody is credited for time not sat); without a
     sign-out time it earns none. Excused, absent, pending and cancelled earn none.
 
-Completion (``summarize``), over the sessions *held* so far (ended, not cancelled)
-    Attendance rate = (present + late + left early) / sessions held; excused
-    sessions count in the denominator (leave is an absence, only an excused one);
-    the domain rule "leave above one seventh of the course's hours cannot
-    complete" is checked separately (``max_leave_fraction``, credit hours of the
-    excused sessions held against the hours of the whole course). Unexcused
-    absences = absent sessions. A required session is *missed* when absent or
-    excused (left early attended part of it). Shortfall codes:
-    ``attendance_below_minimum`` (``percent``, ``minimum``),
-    ``required_sessions_missed`` (``count``), ``too_many_unexcused_absences``
-    (``count``, ``maximum``), ``too_much_leave`` (``hours``, ``limit``).
+Completion (``cadre.rules.completion``: its docstring is the reference)
+    Over the sessions expected of the trainee: the minimum share counts **credit
+    hours** earned (as decided above) against the hours of the sessions held; the
+    attendance *rate* the statistics show stays (present + late + left early) /
+    sessions held, excused ones in the denominator. A required session is *missed*
+    when absent or excused (left early attended part of it). Leave above
+    ``max_leave_fraction`` (default 1/7) of the course's hours cannot complete.
 """
 
 from __future__ import annotations
