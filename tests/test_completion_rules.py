@@ -334,3 +334,83 @@ def test_required_sessions_to_come_are_no_risk_by_themselves():
     # Short of hours: the optional session is needed as well, and nothing may be skipped.
     summary = summarize(sessions, present(1), {}, RULE, after(3))
     assert summary.outlook == Outlook(AT_RISK, remaining=7, needed=7, required_remaining=6)
+
+
+# ----------------------------------------------------------------------- the outlook by brute force
+
+
+def _random_case(rng):
+    n = rng.randint(1, 9)
+    hours = [str(rng.choice(["0.5", "1", "1.5", "2", "3"])) for _ in range(n)]
+    required = tuple(i for i in range(1, n + 1) if rng.random() < 0.3)
+    sessions = course(hours, required=required)
+    held = rng.randint(0, n - 1)  # at least one session to come
+    records, leaves = {}, {}
+    for i in range(1, held + 1):
+        pick = rng.random()
+        if pick < 0.6:
+            records.update(present(i))
+        elif pick < 0.75:
+            leaves[i] = LeaveStatus.APPROVED
+        elif pick < 0.85:
+            start = FIRST + timedelta(days=i - 1)
+            records[i] = RecordValue(E, start, start + timedelta(minutes=rng.choice([30, 60, 90])))
+    to_come = list(range(held + 1, n + 1))
+    for i in to_come:
+        if rng.random() < 0.15:
+            leaves[i] = LeaveStatus.APPROVED
+    rule = CompletionRule(
+        min_attendance_percent=rng.choice([50, 70, 80, 90]),
+        require_required_sessions=rng.random() < 0.8,
+        max_unexcused_absences=rng.choice([None, 0, 1, 2, 3]),
+        max_leave_fraction=rng.choice([Fraction(1, 7), Fraction(1, 4), None]),
+    )
+    now = after(held) if held else FIRST - timedelta(days=1)
+    return sessions, records, leaves, rule, now, [i for i in to_come if i not in leaves]
+
+
+def _completes(sessions, records, leaves, rule, attend):
+    final = {**records, **present(*attend)}
+    return summarize(sessions, final, leaves, rule, AFTER_ALL).completed
+
+
+def test_the_outlook_agrees_with_every_way_the_course_can_end():
+    import itertools
+    import random
+
+    rng = random.Random(20251203)
+    for _case in range(400):
+        sessions, records, leaves, rule, now, open_ = _random_case(rng)
+        outlook = summarize(sessions, records, leaves, rule, now).outlook
+        assert outlook.remaining == len(open_)
+        endings = {
+            subset: _completes(sessions, records, leaves, rule, subset)
+            for k in range(len(open_) + 1)
+            for subset in itertools.combinations(open_, k)
+        }
+        if outlook.status == CANNOT:
+            assert not any(endings.values()), (outlook, rule)
+            continue
+        assert outlook.status in (ON_TRACK, AT_RISK)
+        if outlook.reasons:  # approved leave to come is the risk: cancelling it is the way out
+            assert outlook.status == AT_RISK
+            continue
+        required = {s.id for s in sessions if s.is_required} if rule.require_required_sessions else set()
+        # Any `needed` of the sessions to come, the required ones among them, is enough...
+        for subset, done in endings.items():
+            if len(subset) >= outlook.needed and required & set(open_) <= set(subset):
+                assert done, (outlook, subset, rule)
+        # ...and fewer is not always enough.
+        if outlook.needed:
+            assert not all(done for subset, done in endings.items() if len(subset) == outlook.needed - 1)
+        # At risk: two more misses of the sessions that may be skipped can rule completion out.
+        skippable = [i for i in open_ if i not in required]
+        worst_two_misses = [
+            done
+            for subset, done in endings.items()
+            if required & set(open_) <= set(subset) and len(subset) >= len(open_) - 2
+        ]
+        if outlook.status == AT_RISK:
+            assert not all(worst_two_misses), (outlook, rule)
+        elif len(skippable) >= 2:
+            assert all(worst_two_misses), (outlook, rule)
