@@ -264,3 +264,19 @@ def test_a_trainees_attendance_page_shows_their_outlook(client, app):
         as_text=True
     )
     assert 'id="completion-outlook" data-status="cannot"' in page and "缺席必修课《开班仪式》。" in page
+
+
+def test_the_record_says_completed_or_not_once_the_course_is_over(client, app):
+    org = make_user(Role.ORGANIZER, username="org")
+    cohort = make_cohort(organizers=[org], start_date=date(2025, 5, 9), end_date=date(2025, 5, 10))
+    first = make_session(cohort, starts_at=utcnow() - timedelta(days=400), is_required=False)
+    done, short = make_trainee(name="完成者"), make_trainee(name="未完成")
+    enroll(cohort, done)
+    enroll(cohort, short)
+    _present(first, done)
+    db.session.commit()
+    login(client, org.username)
+    assert "已结业" in client.get(f"/trainees/{done.id}/record").get_data(as_text=True)
+    page = client.get(f"/trainees/{short.id}/record").get_data(as_text=True)
+    assert "未结业" in page and "出勤学时 0/2 = 0%，低于 80%。" in page
+    assert "未结业" in pdf_text(client.get(f"/trainees/{short.id}/record.pdf").get_data())

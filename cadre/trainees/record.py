@@ -66,6 +66,14 @@ class RecordRow:
     completion: completion.CompletionSummary | None = None  # the rule and outlook (cadre.rules.completion)
 
     @property
+    def standing(self):
+        """在训 / 退训 / 已结业 / 未结业 (已结束 while the course's sessions are not all held)."""
+        from cadre.rules.phases import enrollment_standing
+
+        done = self.completion.completed if self.completion and self.completion.course_finished else None
+        return enrollment_standing(self.enrollment.status, self.cohort.phase, completed=done)
+
+    @property
     def valid_certificate(self) -> Certificate | None:
         return self.certificate if self.certificate is not None and self.certificate.is_valid else None
 
