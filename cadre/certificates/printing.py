@@ -107,7 +107,10 @@ def certificate_html(
         "pdf/certificate.html",
         cohort=cohort,
         pages=[_page(c) for c in certs],
-        span=date_range(cohort.start_date, cohort.end_date),
+        # In a sentence: 于2025年5月9日至6月27日参加…
+        span=date_range(cohort.start_date, cohort.end_date).replace("—", "至")
+        if _is_zh()
+        else date_range(cohort.start_date, cohort.end_date),
         issuer=issuer_of(settings, cohort),
         issued_on=chinese_date(day.year, day.month, day.day) if _is_zh() else date_label(day),
         seal=settings if settings.seal_png else None,
