@@ -9,8 +9,8 @@ import pytest
 
 from cadre.rules.certificates import (
     MAX_SEAL_BYTES,
-    chinese_date,
     certificate_status,
+    chinese_date,
     format_serial,
     normalize_serial,
     pattern_problem,

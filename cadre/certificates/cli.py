@@ -11,7 +11,9 @@ def register(group) -> None:
     @group.command("certificates")
     @click.argument("cohort_code")
     @click.option("-o", "--output", required=True, help="File to write the merged PDF to (- for stdout).")
-    @click.option("--issue", is_flag=True, help="First issue certificates to every eligible trainee without one.")
+    @click.option(
+        "--issue", is_flag=True, help="First issue one to every eligible trainee without one."
+    )
     def certificates_command(cohort_code: str, output: str, issue: bool) -> None:
         """Print a cohort's valid completion certificates into one PDF (one page each)."""
         from cadre.certificates import printing, services
@@ -32,4 +34,5 @@ def register(group) -> None:
             raise click.ClickException(err.message) from err
         _write(output, data)
         if output != "-":
-            click.echo(f"Wrote {len(certs)} certificates of {cohort.code} to {output} ({len(data) // 1024} KiB).")
+            size = len(data) // 1024
+            click.echo(f"Wrote {len(certs)} certificates of {cohort.code} to {output} ({size} KiB).")
