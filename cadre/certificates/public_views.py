@@ -29,7 +29,8 @@ def verify():
     return render_template("certificates/verify.html", form=form, result=result, looked_up=looked_up)
 
 
-@bp.route("/v/<verification_token>", endpoint="verify_token")
+# <path:>: even a token with slashes gets the same not-found page, not the generic 404.
+@bp.route("/v/<path:verification_token>", endpoint="verify_token")
 @public
 @limiter.limit(_limit)
 def verify_token(verification_token: str):

@@ -101,9 +101,13 @@ def check_seal(data: bytes) -> tuple[int, int]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # verify() walks every chunk to IEND with its CRC: WeasyPrint sets Pillow's
+            # LOAD_TRUNCATED_IMAGES for the whole process, so load() alone accepts a cut file.
             with Image.open(io.BytesIO(data)) as image:
                 if image.format != "PNG" or image.size != (header.width, header.height):
                     raise ServiceError(seal_message("not_png"), "seal")
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
                 image.load()
     except ServiceError:
         raise
