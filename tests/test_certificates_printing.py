@@ -136,7 +136,7 @@ def test_the_seal_is_printed_once_per_page_from_one_image(issued):
 
 
 def test_cli_issues_then_writes_the_merged_file(app, runner, tmp_path):
-    f = finished_cohort(code="CLI2025")
+    finished_cohort(code="CLI2025")
     out = tmp_path / "certs.pdf"
     result = runner.invoke(args=["cadre", "certificates", "cli2025", "-o", str(out), "--issue"])
     assert result.exit_code == 0, result.output
