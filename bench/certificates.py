@@ -54,7 +54,9 @@ def in_child(fn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--trainees", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--singles", type=int, default=0, help="also render this many one by one")
@@ -97,7 +99,8 @@ def main() -> None:
         settings = services.settings_for(cohort)
         html = printing.certificate_html(cohort, certs, settings)
         resources = printing.seal_resources(settings)
-        html_to_pdf(printing.certificate_html(cohort, certs[:1], settings))  # fonts loaded once, as in a worker
+        # Fonts loaded once before measuring, as in a worker that has printed before.
+        html_to_pdf(printing.certificate_html(cohort, certs[:1], settings))
         db.session.commit()
         cohort_id = cohort.id
 
