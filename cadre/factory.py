@@ -244,6 +244,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(signin_bp)
 
+    from cadre.certificates import public_views, views  # noqa: F401  (their routes)
+    from cadre.certificates.blueprint import bp as certificates_bp
+
+    app.register_blueprint(certificates_bp)
+
 
 # Endpoints a user who must change their initial password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}

@@ -41,11 +41,29 @@ def _restricted_fetcher(url: str, timeout: int = 10, ssl_context=None):
 
 def render_pdf(template: str, **context) -> bytes:
     """Render templates/pdf/<template> with context into PDF bytes."""
+    return html_to_pdf(render_template(template, **context))
+
+
+def html_to_pdf(html: str, resources: dict[str, tuple[bytes, str]] | None = None) -> bytes:
+    """WeasyPrint with the shared font configuration and the restricted fetcher.
+
+    resources: in-memory files by URL ("cadre-resource:seal-7" → (bytes, mime type)),
+    so an image printed on every page of a batch is in the HTML once by name, not
+    200 times as a data: URL; WeasyPrint decodes it once per document.
+    """
     from weasyprint import HTML
 
-    html = render_template(template, **context)
+    fetcher = _restricted_fetcher
+    if resources:
+
+        def fetcher(url: str, timeout: int = 10, ssl_context=None):
+            if url in resources:
+                data, mime = resources[url]
+                return {"string": data, "mime_type": mime, "redirected_url": url}
+            return _restricted_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+
     base_url = "file://" + os.path.realpath(current_app.static_folder) + "/"
-    document = HTML(string=html, base_url=base_url, url_fetcher=_restricted_fetcher)
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     return document.write_pdf(font_config=_font_config())
 
 

@@ -201,6 +201,23 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "signin.review":                   {"POST": "L D D D D A A"},
     # Completion (结业情况): organizers of the cohort and admins
     "attendance.completion_status":    {"GET":  "L D D D D O O"},
+    # Certificates (issue 10): cohort A's organizers issue, revoke, reissue and print; the holder
+    # downloads their own; anyone verifies one by serial or QR token without logging in
+    "certificates.cohort":             {"GET":  "L D D D D O O"},
+    "certificates.issue_all":          {"POST": "L D D D D A A"},
+    "certificates.issue_one":          {"POST": "L D D D D A A"},
+    "certificates.revoke":             {"POST": "L D D D D A A"},
+    "certificates.reissue":            {"POST": "L D D D D A A"},
+    "certificates.save_settings":      {"POST": "L D D D D A A"},
+    "certificates.upload_seal":        {"POST": "L D D D D A A"},
+    "certificates.remove_seal":        {"POST": "L D D D D A A"},
+    "certificates.seal_image":         {"GET":  "L D D D D D D"},  # 404: cohort A has no seal
+    "certificates.cohort_pdf":         {"GET":  "L D D D D O O"},
+    "certificates.cohort_zip":         {"GET":  "L D D D D O O"},
+    "certificates.pdf":                {"GET":  "L O D D D O O"},
+    "certificates.mine":               {"GET":  "L O O O D D D"},
+    "certificates.verify":             {"GET":  "O O O O O O O"},
+    "certificates.verify_token":       {"GET":  "O O O O O O O"},
 }
 # fmt: on
 
@@ -215,6 +232,8 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "timetable.feed",
     "signin.form",
+    "certificates.verify",
+    "certificates.verify_token",
 }
 
 
@@ -321,6 +340,7 @@ ARGUMENTS = {
     # A real sign-in token (signin.form); to timetable.feed it is a wrong feed token: 404 for everyone.
     "token": lambda w: make_token("test-secret", w.objects["session"].id, datetime.now(UTC)),
     "phase": lambda w: "departure",
+    "verification_token": lambda w: w.objects["certificate"].verification_token,
 }
 
 

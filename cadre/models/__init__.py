@@ -9,7 +9,7 @@ from cadre.models.attendance import (
 )
 from cadre.models.audit import AuditEvent
 from cadre.models.calendar import CalendarFeed
-from cadre.models.certificate import Certificate
+from cadre.models.certificate import Certificate, CertificateSettings
 from cadre.models.cohort import Cohort, CohortGoal
 from cadre.models.corrections import CorrectionRequest, HeadCount, HeadCountPhase
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
@@ -28,6 +28,7 @@ __all__ = [
     "AuditEvent",
     "CalendarFeed",
     "Certificate",
+    "CertificateSettings",
     "ClassRole",
     "Cohort",
     "CorrectionRequest",

@@ -57,3 +57,13 @@ def may_manage_account(person_cohorts: Sequence[int], managed_cohorts: Set[int] 
     if managed_cohorts is None:
         return True
     return bool(person_cohorts) and person_cohorts[0] in managed_cohorts
+
+
+def mask_name(name: str | None) -> str:
+    """张*明: the first and last characters stay visible (张* for two, a name of one stays *)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
