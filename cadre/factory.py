@@ -244,6 +244,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(signin_bp)
 
+    from cadre.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+
 
 # Endpoints a user who must change their initial password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language", "static"}

@@ -199,6 +199,12 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "signin.qr":                       {"GET":  "L D D D D D D"},  # 404 without a current token
     "signin.suspects":                 {"GET":  "L D D D D O O"},
     "signin.review":                   {"POST": "L D D D D A A"},
+    # Course report (issue 11): the cohort's organizers and admins only
+    "reports.page":                    {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "reports.report_pdf_download":     {"GET":  "L D D D D O O"},
+    "reports.report_xlsx_download":    {"GET":  "L D D D D O O"},
+    "reports.closing_zip":             {"GET":  "L D D D D O O"},
 }
 # fmt: on
 

@@ -43,13 +43,14 @@ def gender_labels() -> dict[str | None, str]:
     return {"male": _("男"), "female": _("女")}
 
 
-def build_context(cohort: Cohort, now: datetime, *, narrative: str | None = None) -> ReportContext:
+def build_context(cohort: Cohort, now: datetime, *, with_charts: bool = True) -> ReportContext:
     """Figures, the narrative (saved, or generated) and the charts of one cohort's report."""
     figures = report_figures(cohort, now)
     found = narrative_of(figures)
-    text = found.text if narrative is None else narrative
-    charts = {c.key: c for c in chart_module.report_charts(figures, chart_module.chart_labels())}
-    return ReportContext(figures, text, found.generated, charts)
+    charts = {}
+    if with_charts:
+        charts = {c.key: c for c in chart_module.report_charts(figures, chart_module.chart_labels())}
+    return ReportContext(figures, found.text, found.generated, charts)
 
 
 def template_context(ctx: ReportContext, report_date: date) -> dict:
