@@ -65,7 +65,7 @@ def _figure(width_cm: float, height_cm: float):
     from matplotlib.figure import Figure
 
     family = cjk_font()
-    fig = Figure(figsize=(width_cm / 2.54, height_cm / 2.54), dpi=150)
+    fig = Figure(figsize=(width_cm / 2.54, height_cm / 2.54), dpi=130)
     rc = {"font.size": 8}
     if family:
         rc["font.family"] = [family, "DejaVu Sans"]
