@@ -60,6 +60,7 @@ def _save_admin(username: str, display_name: str | None, password: str) -> bool:
 def register_cli(app: Flask) -> None:
     from cadre import backup, demo_cli
     from cadre.certificates import cli as certificates_cli
+    from cadre.reports import cli as report_cli
     from cadre.signin import cli as signin_cli
     from cadre.timetable import cli as timetable_cli
     from cadre.trainees import cli as trainee_cli
@@ -70,4 +71,5 @@ def register_cli(app: Flask) -> None:
     timetable_cli.register(cadre_cli)
     signin_cli.register(cadre_cli)
     certificates_cli.register(cadre_cli)
+    report_cli.register(cadre_cli)
     app.cli.add_command(cadre_cli)

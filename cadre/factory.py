@@ -248,6 +248,9 @@ def _register_blueprints(app: Flask) -> None:
     from cadre.certificates.blueprint import bp as certificates_bp
 
     app.register_blueprint(certificates_bp)
+    from cadre.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
 
 
 # Endpoints a user who must change their initial password may still reach.

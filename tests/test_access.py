@@ -218,6 +218,12 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "certificates.mine":               {"GET":  "L O O O D D D"},
     "certificates.verify":             {"GET":  "O O O O O O O"},
     "certificates.verify_token":       {"GET":  "O O O O O O O"},
+    # Course report (issue 11): the cohort's organizers and admins only
+    "reports.page":                    {"GET":  "L D D D D O O",
+                                        "POST": "L D D D D A A"},
+    "reports.report_pdf_download":     {"GET":  "L D D D D O O"},
+    "reports.report_xlsx_download":    {"GET":  "L D D D D O O"},
+    "reports.closing_zip":             {"GET":  "L D D D D O O"},
 }
 # fmt: on
 

@@ -15,6 +15,7 @@ from cadre.models.corrections import CorrectionRequest, HeadCount, HeadCountPhas
 from cadre.models.enrollment import ClassRole, Enrollment, EnrollmentStatus
 from cadre.models.feedback import Reflection, SessionFeedback
 from cadre.models.login_session import LoginSession
+from cadre.models.report import CohortReport
 from cadre.models.session import SessionKind, SessionSpeaker, TrainingSession, VisitStop, session_goals
 from cadre.models.signin import SignInDevice, SuspectedProxySignIn
 from cadre.models.speaker import Speaker
@@ -35,6 +36,7 @@ __all__ = [
     "HeadCount",
     "HeadCountPhase",
     "CohortGoal",
+    "CohortReport",
     "Enrollment",
     "EnrollmentStatus",
     "Gender",
