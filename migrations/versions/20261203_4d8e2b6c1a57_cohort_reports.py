@@ -1,7 +1,7 @@
 """cohort_reports: the course report's narrative, edited by the organizer and kept with the cohort
 
 Revision ID: 4d8e2b6c1a57
-Revises: 9a4c2e7f1d36
+Revises: c3e7f1a9b204
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '4d8e2b6c1a57'
-down_revision = '9a4c2e7f1d36'
+down_revision = 'c3e7f1a9b204'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """certificates: per-cohort running number, reissue link, issue reason; certificate_settings per cohort
 
 Revision ID: c3e7f1a9b204
-Revises: 9a4c2e7f1d36
+Revises: c7e2a4b9d115
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c3e7f1a9b204'
-down_revision = '9a4c2e7f1d36'
+down_revision = 'c7e2a4b9d115'
 branch_labels = None
 depends_on = None
 
