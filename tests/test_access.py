@@ -201,6 +201,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "signin.review":                   {"POST": "L D D D D A A"},
     # Completion (结业情况): organizers of the cohort and admins
     "attendance.completion_status":    {"GET":  "L D D D D O O"},
+    "attendance.completion_xlsx":      {"GET":  "L D D D D O O"},
 }
 # fmt: on
 
