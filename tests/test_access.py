@@ -224,6 +224,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "reports.report_pdf_download":     {"GET":  "L D D D D O O"},
     "reports.report_xlsx_download":    {"GET":  "L D D D D O O"},
     "reports.closing_zip":             {"GET":  "L D D D D O O"},
+    "attendance.completion_xlsx":      {"GET":  "L D D D D O O"},
 }
 # fmt: on
 

@@ -280,3 +280,25 @@ def test_the_record_says_completed_or_not_once_the_course_is_over(client, app):
     page = client.get(f"/trainees/{short.id}/record").get_data(as_text=True)
     assert "未结业" in page and "出勤学时 0/2 = 0%，低于 80%。" in page
     assert "未结业" in pdf_text(client.get(f"/trainees/{short.id}/record.pdf").get_data())
+
+
+def test_the_completion_list_exports_to_excel_at_risk_first_without_formulas(client, app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    org, cohort, _, _ = _world()
+    enroll(cohort, make_trainee(name="=HYPERLINK(1)"))
+    login(client, org.username)
+    reply = client.get(f"/cohorts/{cohort.id}/completion.xlsx")
+    assert reply.status_code == 200 and "completion-QLJL2025.xlsx" in reply.headers["Content-Disposition"]
+    rows = list(load_workbook(BytesIO(reply.data)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("姓名", "小组", "所在居民区/单位", "结业情况")
+    names = [r[0] for r in rows[1:]]
+    assert names.index("李风险") < names.index("王缺席") < names.index("张好学") < names.index("赵退训")
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["李风险"][3] == "有风险" and by_name["李风险"][4:7] == (4.0, 8.0, 50.0)
+    assert by_name["李风险"][7] == "余下 6 次课程须全部参加。"
+    assert by_name["王缺席"][8].splitlines()[-1] == "缺席必修课《开班仪式》。"
+    assert by_name["赵退训"][3] == "退训"
+    assert "'=HYPERLINK(1)" in names

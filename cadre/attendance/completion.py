@@ -112,3 +112,47 @@ def attention_by_cohort(cohorts: Iterable[Cohort], now: datetime) -> dict[int, C
         summaries = stats_rules.trainee_summaries(matrix, completion_rule(by_id[cid]))
         result[cid] = Counter(s.outlook.status for s in summaries.values())
     return result
+
+
+def completion_xlsx(data: CohortCompletion, texts) -> bytes:
+    """The page as a workbook (the 结业名单 of a class's closing papers); `texts` translates for the caller.
+
+    `texts` has the column headings (`head`), the sheet title (`sheet`) and the functions
+    `status(row)`, `need(outlook)` and `reasons(outlook)` giving the cells' words.
+    """
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from cadre.rules.roster_import import neutralize_formula
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = texts["sheet"][:31]
+    ws.append([neutralize_formula(h) for h in texts["head"]])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in data.rows:
+        s, trainee = r.summary, r.enrollment.trainee
+        text = [trainee.name, r.enrollment.group or "", trainee.community or "", texts["status"](r)]
+        share = s.hours_percent
+        ws.append(
+            [neutralize_formula(v) for v in text]
+            + [float(s.hours_earned), float(s.hours_held), float(share) if share is not None else None]
+            + [
+                neutralize_formula(v)
+                for v in (
+                    "" if r.withdrawn else (texts["need"](r.outlook) or ""),
+                    "" if r.withdrawn else "\n".join(texts["reasons"](r.outlook)),
+                )
+            ]
+        )
+    for row in ws.iter_rows(min_row=2):
+        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    for column, width in zip("ABCDEFGHI", (12, 10, 18, 10, 10, 10, 10, 30, 50), strict=True):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "B2"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
