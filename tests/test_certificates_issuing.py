@@ -43,7 +43,7 @@ def test_an_absent_trainee_needs_a_written_reason_and_nothing_is_written_without
     with pytest.raises(ServiceError) as refused, writing():
         services.issue_one(f.cohort, f.absent[0].id, "  ")
     assert refused.value.field == "reason" and "未达到结业条件" in refused.value.message
-    assert "出勤率" in refused.value.message  # the shortfall, in words
+    assert "出勤学时" in refused.value.message  # the shortfall, in words
     assert everything() == before
     with writing():
         cert = services.issue_one(f.cohort, f.absent[0].id, "住院治疗，经街道党工委研究同意")
@@ -144,7 +144,7 @@ def test_the_page_lists_results_and_issues_in_one_click(client):
     f = finished_cohort()
     login(client, f.organizer.username)
     page = client.get(f"/certificates/cohorts/{f.cohort.id}").get_data(as_text=True)
-    assert "为 3 名达到结业条件的学员颁发证书" in page and "王缺课" in page and "出勤率" in page
+    assert "为 3 名达到结业条件的学员颁发证书" in page and "王缺课" in page and "出勤学时" in page
     response = client.post(f"/certificates/cohorts/{f.cohort.id}/issue-all", follow_redirects=True)
     assert "已颁发 3 张结业证书。" in response.get_data(as_text=True)
     assert count(Certificate) == 3
