@@ -251,3 +251,34 @@ def test_a_trainee_without_an_account_link_sees_no_certificates(client):
     user = make_trainee_user(f.cohort)
     login(client, user.username)
     assert "您还没有结业证书" in client.get("/certificates/mine").get_data(as_text=True)
+
+
+def test_settings_changes_are_audited_and_an_unchanged_save_records_nothing(app):
+    f = finished_cohort()
+    with writing():
+        save_settings(f.cohort, SettingsInput("{code}-{seq:04}", "天目西路街道党工委", None, "center", 45))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.settings_changed"))
+    assert event.after == {
+        "serial_pattern": "{code}-{seq:04}",
+        "issuer": "天目西路街道党工委",
+        "seal_position": "center",
+        "seal_size_mm": 45,
+    }
+    with writing():
+        save_settings(f.cohort, SettingsInput("{code}-{seq:04}", "天目西路街道党工委", None, "center", 45))
+    assert count(AuditEvent) == 1
+    with writing():
+        (cert,) = services.issue_eligible(f.cohort)[:1]
+    assert cert.serial == f"{f.cohort.code}-0001"
+
+
+def test_numbers_follow_the_roster_order_of_groups(app):
+    f = finished_cohort(completed=("甲", "乙"), absent=())
+    from cadre.models import Enrollment
+
+    for e in db.session.scalars(select(Enrollment)):
+        e.group = "第二组" if e.trainee.name == "甲" else "第一组"
+    db.session.commit()
+    with writing():
+        made = services.issue_eligible(f.cohort)
+    assert [c.trainee.name for c in made] == ["乙", "甲"]
