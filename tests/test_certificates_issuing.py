@@ -282,3 +282,25 @@ def test_numbers_follow_the_roster_order_of_groups(app):
     with writing():
         made = services.issue_eligible(f.cohort)
     assert [c.trainee.name for c in made] == ["乙", "甲"]
+
+
+def _page_queries(app, count_queries, f) -> int:
+    client = app.test_client()
+    login(client, f.organizer.username)
+    with count_queries() as statements:
+        assert client.get(f"/certificates/cohorts/{f.cohort.id}").status_code == 200
+    return len(statements)
+
+
+def test_the_organizers_page_costs_the_same_queries_for_a_bigger_class(app, count_queries):
+    small = finished_cohort(completed=("甲一", "甲二"), absent=("甲三",))
+    with writing():
+        services.issue_eligible(small.cohort)
+    with writing():  # a replaced certificate in each: its successor is one more (bounded) query
+        services.reissue(small.cohort, services.valid_certificates(small.cohort.id)[0].id, "姓名有误")
+    big = finished_cohort(completed=[f"乙{i}" for i in range(12)], absent=("乙缺",))
+    with writing():
+        services.issue_eligible(big.cohort)
+    with writing():
+        services.reissue(big.cohort, services.valid_certificates(big.cohort.id)[0].id, "姓名有误")
+    assert _page_queries(app, count_queries, big) == _page_queries(app, count_queries, small)
