@@ -17,10 +17,11 @@ import zlib
 from dataclasses import dataclass
 
 from flask import render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from cadre.certificates.services import issue_date_of, issuer_of, settings_for
-from cadre.dates import _is_zh, date_label, date_range
+from cadre.dates import date_label, date_range
 from cadre.models import Certificate, CertificateSettings, Cohort
 from cadre.pdf import CJK_FONT_FAMILY, html_to_pdf, printing_problems
 from cadre.rules.certificates import chinese_date
@@ -29,6 +30,10 @@ from cadre.services import ServiceError
 from cadre.urls import public_url, public_url_for
 
 SEAL_URL = "cadre-resource:seal"
+
+
+def _is_zh() -> bool:
+    return str(get_locale() or "zh").startswith("zh")
 
 
 def verification_url(cert: Certificate) -> str | None:
