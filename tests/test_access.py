@@ -214,6 +214,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "certificates.seal_image":         {"GET":  "L D D D D D D"},  # 404: cohort A has no seal
     "certificates.cohort_pdf":         {"GET":  "L D D D D O O"},
     "certificates.cohort_zip":         {"GET":  "L D D D D O O"},
+    "certificates.preview":            {"GET":  "L D D D D O O"},
     "certificates.pdf":                {"GET":  "L O D D D O O"},
     "certificates.mine":               {"GET":  "L O O O D D D"},
     "certificates.verify":             {"GET":  "O O O O O O O"},

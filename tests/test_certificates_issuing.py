@@ -251,3 +251,56 @@ def test_a_trainee_without_an_account_link_sees_no_certificates(client):
     user = make_trainee_user(f.cohort)
     login(client, user.username)
     assert "您还没有结业证书" in client.get("/certificates/mine").get_data(as_text=True)
+
+
+def test_settings_changes_are_audited_and_an_unchanged_save_records_nothing(app):
+    f = finished_cohort()
+    with writing():
+        save_settings(f.cohort, SettingsInput("{code}-{seq:04}", "天目西路街道党工委", None, "center", 45))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.settings_changed"))
+    assert event.after == {
+        "serial_pattern": "{code}-{seq:04}",
+        "issuer": "天目西路街道党工委",
+        "seal_position": "center",
+        "seal_size_mm": 45,
+    }
+    with writing():
+        save_settings(f.cohort, SettingsInput("{code}-{seq:04}", "天目西路街道党工委", None, "center", 45))
+    assert count(AuditEvent) == 1
+    with writing():
+        (cert,) = services.issue_eligible(f.cohort)[:1]
+    assert cert.serial == f"{f.cohort.code}-0001"
+
+
+def test_numbers_follow_the_roster_order_of_groups(app):
+    f = finished_cohort(completed=("甲", "乙"), absent=())
+    from cadre.models import Enrollment
+
+    for e in db.session.scalars(select(Enrollment)):
+        e.group = "第二组" if e.trainee.name == "甲" else "第一组"
+    db.session.commit()
+    with writing():
+        made = services.issue_eligible(f.cohort)
+    assert [c.trainee.name for c in made] == ["乙", "甲"]
+
+
+def _page_queries(app, count_queries, f) -> int:
+    client = app.test_client()
+    login(client, f.organizer.username)
+    with count_queries() as statements:
+        assert client.get(f"/certificates/cohorts/{f.cohort.id}").status_code == 200
+    return len(statements)
+
+
+def test_the_organizers_page_costs_the_same_queries_for_a_bigger_class(app, count_queries):
+    small = finished_cohort(completed=("甲一", "甲二"), absent=("甲三",))
+    with writing():
+        services.issue_eligible(small.cohort)
+    with writing():  # a replaced certificate in each: its successor is one more (bounded) query
+        services.reissue(small.cohort, services.valid_certificates(small.cohort.id)[0].id, "姓名有误")
+    big = finished_cohort(completed=[f"乙{i}" for i in range(12)], absent=("乙缺",))
+    with writing():
+        services.issue_eligible(big.cohort)
+    with writing():
+        services.reissue(big.cohort, services.valid_certificates(big.cohort.id)[0].id, "姓名有误")
+    assert _page_queries(app, count_queries, big) == _page_queries(app, count_queries, small)

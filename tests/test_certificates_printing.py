@@ -153,3 +153,13 @@ def test_cli_says_why_when_there_is_nothing_to_print(app, runner, tmp_path):
     assert result.exit_code != 0 and "没有有效的结业证书" in result.output
     result = runner.invoke(args=["cadre", "certificates", "NOPE", "-o", str(tmp_path / "x.pdf")])
     assert result.exit_code != 0 and "no cohort" in result.output
+
+
+def test_the_specimen_shows_the_next_serial_and_the_seal_and_saves_nothing(app, client):
+    f = finished_cohort(code="QLJL2025")
+    login(client, f.organizer.username)
+    response = client.get(f"/certificates/cohorts/{f.cohort.id}/preview.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data).replace(" ", "")
+    assert "样" in text and "QLJL2025-2025-001" in text and "张晓明" in text  # 样张 is rotated, spaced
+    assert db.session.scalars(select(Certificate)).all() == []

@@ -17,10 +17,11 @@ import zlib
 from dataclasses import dataclass
 
 from flask import render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from cadre.certificates.services import issue_date_of, issuer_of, settings_for
-from cadre.dates import _is_zh, date_label, date_range
+from cadre.dates import date_label, date_range
 from cadre.models import Certificate, CertificateSettings, Cohort
 from cadre.pdf import CJK_FONT_FAMILY, html_to_pdf, printing_problems
 from cadre.rules.certificates import chinese_date
@@ -29,6 +30,10 @@ from cadre.services import ServiceError
 from cadre.urls import public_url, public_url_for
 
 SEAL_URL = "cadre-resource:seal"
+
+
+def _is_zh() -> bool:
+    return str(get_locale() or "zh").startswith("zh")
 
 
 def verification_url(cert: Certificate) -> str | None:
@@ -98,7 +103,10 @@ def _page(cert: Certificate) -> Page:
 
 
 def certificate_html(
-    cohort: Cohort, certs: list[Certificate], settings: CertificateSettings | None = None
+    cohort: Cohort,
+    certs: list[Certificate],
+    settings: CertificateSettings | None = None,
+    preview: bool = False,
 ) -> str:
     """The HTML of certificates, one A4 landscape page each (the refusal is checked by the caller)."""
     settings = settings or settings_for(cohort)
@@ -116,11 +124,15 @@ def certificate_html(
         seal=settings if settings.seal_png else None,
         seal_url=SEAL_URL,
         font_family=CJK_FONT_FAMILY,
+        preview=preview,
     )
 
 
 def certificates_pdf(
-    cohort: Cohort, certs: list[Certificate], settings: CertificateSettings | None = None
+    cohort: Cohort,
+    certs: list[Certificate],
+    settings: CertificateSettings | None = None,
+    preview: bool = False,
 ) -> bytes:
     """Certificates in one PDF, rendered in one pass; ServiceError when printing is refused."""
     problem = refusal()
@@ -129,8 +141,30 @@ def certificates_pdf(
     if not certs:
         raise ServiceError(_("本班还没有有效的结业证书可打印。"))
     settings = settings or settings_for(cohort)
-    html = certificate_html(cohort, certs, settings)
+    html = certificate_html(cohort, certs, settings, preview)
     return html_to_pdf(html, seal_resources(settings))
+
+
+def preview_pdf(cohort: Cohort) -> bytes:
+    """A specimen (样张) with the cohort's settings and seal, to check the layout before issuing.
+
+    A made-up certificate that is never saved: the next serial, a sample name, the hours of the course.
+    """
+    from decimal import Decimal
+
+    from cadre.models import Trainee
+    from cadre.rules.certificates import format_serial
+
+    settings = settings_for(cohort)
+    year = (cohort.start_date or issue_date_of(settings, cohort)).year
+    sample = Certificate(
+        serial=format_serial(settings.serial_pattern, code=cohort.code, year=year, seq=settings.next_seq),
+        verification_token="specimen" + "0" * 24,
+        seq=settings.next_seq,
+        credit_hours=Decimal("24"),
+    )
+    sample.trainee = Trainee(name=_("张晓明"))
+    return certificates_pdf(cohort, [sample], settings, preview=True)
 
 
 def seal_resources(settings: CertificateSettings) -> dict[str, tuple[bytes, str]]:

@@ -194,7 +194,7 @@ def issue_eligible(
     lock_cohort(cohort.id)
     holders = _holders(cohort.id)
     todo = [(e, None) for tid, e in eligibility(cohort, now).items() if e.eligible and tid not in holders]
-    todo.sort(key=lambda pair: pair[0].enrollment.trainee.name)  # order of the roster as printed
+    # Numbered in the roster's order (group, then name), so the printed stack follows the groups.
     return _allocate(cohort, todo, actor_id) if todo else []
 
 

@@ -253,6 +253,16 @@ def cohort_pdf(cohort_id: int):
     )
 
 
+@bp.route("/cohorts/<int:cohort_id>/preview.pdf")
+def preview(cohort_id: int):
+    """A specimen with the settings and seal, before anyone's certificate is printed."""
+    cohort = _managed(cohort_id)
+    data = _printed(lambda: printing.preview_pdf(cohort))
+    if data is None:
+        return _back(cohort_id, "#settings")
+    return _download(data, f"{cohort.code}-样张.pdf", "application/pdf", inline=True)
+
+
 @bp.route("/cohorts/<int:cohort_id>/certificates.zip")
 def cohort_zip(cohort_id: int):
     cohort = _managed(cohort_id)
