@@ -115,3 +115,12 @@ def test_report_page_shows_the_same_group_rates_as_the_statistics_page(app, clie
         label = re.escape(name or "未分组")
         assert re.search(rf"<td>{label}</td><td>{group.trainees}</td><td>{re.escape(rate)}</td>", report)
         assert re.search(rf"<td>{label}</td><td>{group.trainees}</td><td>{re.escape(rate)}</td>", statistics)
+
+
+def test_report_page_in_english(app, client):
+    cohort = load_demo_cohort()
+    login(client, "organizer", "demo-pass-2025")
+    client.post("/language", data={"lang": "en", "next": "/"})
+    page = client.get(f"/cohorts/{cohort.id}/report").get_data(as_text=True)
+    assert "Download the report (PDF)" in page
+    assert "Save the report text" in page
