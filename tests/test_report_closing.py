@@ -100,3 +100,27 @@ def test_cli_refuses_an_unknown_cohort(app, runner, tmp_path):
     result = runner.invoke(args=["cadre", "report", "NOPE", "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code != 0
     assert "NOPE" in result.output
+
+
+def test_report_page_shows_the_same_group_rates_as_the_statistics_page(app, client):
+    import re
+
+    cohort = load_demo_cohort()
+    login(client, "organizer", "demo-pass-2025")
+    report = client.get(f"/cohorts/{cohort.id}/report").get_data(as_text=True)
+    statistics = client.get(f"/cohorts/{cohort.id}/attendance").get_data(as_text=True)
+    data = stats.cohort_attendance(cohort, utcnow())
+    for name, group in data.per_group.items():
+        rate = f"{group.tally.rate_percent}%"
+        label = re.escape(name or "未分组")
+        assert re.search(rf"<td>{label}</td><td>{group.trainees}</td><td>{re.escape(rate)}</td>", report)
+        assert re.search(rf"<td>{label}</td><td>{group.trainees}</td><td>{re.escape(rate)}</td>", statistics)
+
+
+def test_report_page_in_english(app, client):
+    cohort = load_demo_cohort()
+    login(client, "organizer", "demo-pass-2025")
+    client.post("/language", data={"lang": "en", "next": "/"})
+    page = client.get(f"/cohorts/{cohort.id}/report").get_data(as_text=True)
+    assert "Download the report (PDF)" in page
+    assert "Save the report text" in page

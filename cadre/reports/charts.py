@@ -72,9 +72,11 @@ def _figure(width_cm: float, height_cm: float):
     return fig, rc
 
 
-def _png(fig) -> bytes:
+def _png(fig, *, left: float = 0.09, bottom: float = 0.2) -> bytes:
+    # Fixed margins instead of bbox_inches="tight", which draws the figure twice.
+    fig.subplots_adjust(left=left, right=0.98, top=0.9, bottom=bottom)
     out = io.BytesIO()
-    fig.savefig(out, format="png", bbox_inches="tight")
+    fig.savefig(out, format="png")
     return out.getvalue()
 
 
@@ -128,12 +130,12 @@ def status_mix_chart(figures: ReportFigures, labels: dict) -> bytes:
         ax.set_xlabel(labels["session_no"])
         ax.set_title(labels["mix_title"], fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(ncols=5, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        ax.legend(ncols=5, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.24))
         if not rows:
             ax.text(0.5, 0.5, labels["none"], ha="center", va="center", transform=ax.transAxes)
         if len(xs) > 24:
             ax.tick_params(axis="x", labelsize=6)
-        return _png(fig)
+        return _png(fig, bottom=0.33)
 
 
 def hours_chart(figures: ReportFigures, labels: dict) -> bytes:
@@ -178,7 +180,7 @@ def community_chart(figures: ReportFigures, labels: dict) -> bytes:
         ax.spines[["top", "right"]].set_visible(False)
         if not shown:
             ax.text(0.5, 0.5, labels["none"], ha="center", va="center", transform=ax.transAxes)
-        return _png(fig)
+        return _png(fig, left=0.2, bottom=0.12)
 
 
 def report_charts(figures: ReportFigures, labels: dict) -> list[Chart]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -51,8 +50,6 @@ def build_context(cohort: Cohort, now: datetime, *, with_charts: bool = True) ->
     charts = {}
     if with_charts:
         charts = {c.key: c for c in chart_module.report_charts(figures, chart_module.chart_labels())}
-        # matplotlib's figures are cycles: free them before WeasyPrint needs the memory.
-        gc.collect()
     return ReportContext(figures, found.text, found.generated, charts)
 
 
