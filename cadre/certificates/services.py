@@ -25,7 +25,7 @@ from cadre.enums import EnrollmentStatus
 from cadre.extensions import db
 from cadre.models import Certificate, CertificateSettings, Cohort, Enrollment
 from cadre.models.types import local_today, utcnow
-from cadre.rules.certificates import format_serial
+from cadre.rules.certificates import format_serial, serial_problem
 from cadre.rules.completion import CompletionSummary
 from cadre.services import NotFound, ServiceError, lock_cohort
 
@@ -142,6 +142,13 @@ def _allocate(
         format_serial(settings.serial_pattern, code=cohort.code, year=year, seq=first + i)
         for i in range(len(trainees))
     ]
+    for serial in serials:
+        if problem := serial_problem(serial):  # the code may have changed since the pattern was saved
+            from cadre.certificates.settings import pattern_message
+
+            raise ServiceError(
+                _("证书编号 %(serial)s 无法使用：%(why)s", serial=serial, why=pattern_message(problem))
+            )
     if len(set(serials)) != len(serials):
         raise ServiceError(
             _("编号规则“%(p)s”会产生重复的编号，请在证书设置中修改。", p=settings.serial_pattern)
@@ -300,7 +307,9 @@ def reissue(
         raise NotFound(_("该学员不在本班名单中。"))
     _revoke(old, reason, actor_id)
     db.session.flush()  # the old one is no longer valid before the new one is counted
-    new = _allocate(cohort, [(elig, old.issue_reason)], actor_id)[0]
+    # One who no longer meets the rule keeps a written reason on the new certificate
+    # (audited with the shortfalls).
+    new = _allocate(cohort, [(elig, None if elig.eligible else (old.issue_reason or reason))], actor_id)[0]
     if elig.summary is None:
         new.credit_hours = old.credit_hours
     old.replaced_by_id = new.id

@@ -42,11 +42,15 @@ def pattern_message(code: str) -> str:
         "bad_spec": _("序号的格式只能写成 {seq} 或 {seq:03} 这样的补零位数。"),
         "no_seq": _("编号规则必须包含序号 {seq}，否则编号会重复。"),
         "too_long": _("按此规则生成的编号太长（最多 40 个字符）。"),
+        "bad_chars": _(
+            "编号只能由大写字母、数字和 - _ . / 组成（不能有汉字、空格或小写字母），"
+            "否则无法在核验页输入查询。"
+        ),
     }.get(code, code)
 
 
 def save_settings(cohort: Cohort, values: SettingsInput) -> None:
-    problem = pattern_problem(values.serial_pattern)
+    problem = pattern_problem(values.serial_pattern, cohort.code)
     if problem:
         raise ServiceError(pattern_message(problem), "serial_pattern")
     if values.seal_position not in SEAL_POSITIONS:

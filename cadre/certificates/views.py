@@ -3,6 +3,7 @@ a trainee's own certificates, and the PDF of one certificate."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -222,6 +223,8 @@ def seal_image(cohort_id: int):
 
 def _download(data: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
     disposition = "inline" if inline else "attachment"
+    # Quotes, backslashes and slashes (a serial may hold "/") would break the header or the saved name.
+    filename = re.sub(r'["\\/]', "_", filename)
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     return Response(
         data,
@@ -229,7 +232,7 @@ def _download(data: bytes, filename: str, mimetype: str, inline: bool = False) -
         headers={
             # A plain HTTP download with a name: WeChat's browser ignores blob: links.
             "Content-Disposition": f'{disposition}; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{quote(filename)}"
+            f"filename*=UTF-8''{quote(filename, safe='')}"
         },
     )
 

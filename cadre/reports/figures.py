@@ -101,7 +101,7 @@ class ReportFigures:
     goals: list[str]
     sessions: list[SessionRow]
     trainees: list[TraineeRow]  # every enrollment, withdrawn ones included (as the statistics)
-    by_community: list[tuple[str | None, int]]  # active trainees
+    by_community: list[tuple[str | None, int]]  # the statistics' trainees (withdrawn too)
     by_group: list[tuple[str | None, int]]
     by_gender: list[tuple[str | None, int]]  # "male" / "female" / None
     by_age: list[tuple[str | None, int]]  # age_band() keys, None: birth year unknown
@@ -246,7 +246,12 @@ def report_figures(cohort: Cohort, now: datetime) -> ReportFigures:
         db.session.scalars(
             select(LeaveRequest.trainee_id)
             .join(TrainingSession, TrainingSession.id == LeaveRequest.session_id)
-            .where(TrainingSession.cohort_id == cohort.id, LeaveRequest.status == LeaveStatus.APPROVED)
+            .where(
+                TrainingSession.cohort_id == cohort.id,
+                TrainingSession.cancelled_at.is_(None),  # a cancelled session counts for nobody
+                LeaveRequest.status == LeaveStatus.APPROVED,
+                LeaveRequest.trainee_id.in_([e.trainee_id for e in data.enrollments]),
+            )
         )
     )
     certificates = list(
@@ -298,8 +303,10 @@ def report_figures(cohort: Cohort, now: datetime) -> ReportFigures:
         goals=[g.name for g in goals],
         sessions=session_rows,
         trainees=trainee_rows,
-        by_community=_counts((e.trainee.community or "").strip() or None for e in active),
-        by_group=_counts(e.group or None for e in active),
+        # Per committee and group: the statistics pages' trainees (withdrawn ones too, for the
+        # sessions they were enrolled for), so the counts sit beside the same rates and hours.
+        by_community=_counts((e.trainee.community or "").strip() or None for e in data.enrollments),
+        by_group=_counts((e.group or "").strip() or None for e in data.enrollments),
         by_gender=_counts(e.trainee.gender.value if e.trainee.gender else None for e in active),
         by_age=_age_counts(active, start),
         by_kind=by_kind,

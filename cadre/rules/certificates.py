@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import string
 import struct
+import unicodedata
 from dataclasses import dataclass
 
 VALID, REVOKED, REPLACED = "valid", "revoked", "replaced"
@@ -35,11 +36,12 @@ def certificate_status(revoked: bool, replaced: bool) -> str:
     return REVOKED if revoked else VALID
 
 
-def pattern_problem(pattern: str) -> str | None:
+def pattern_problem(pattern: str, code: str = "X" * 20) -> str | None:
     """Why a serial pattern cannot be used (a code for the caller to word), or None.
 
-    Codes: empty, syntax, unknown_field (a field other than code/year/seq), no_seq,
-    bad_spec (a format spec that does not format a number), too_long.
+    ``code`` is the cohort's code the serials will carry. Codes: empty, syntax, unknown_field
+    (a field other than code/year/seq), no_seq, bad_spec (a format spec that does not format a
+    number), too_long, bad_chars (a serial that could not be typed back on the verification page).
     """
     if not pattern or not pattern.strip():
         return "empty"
@@ -56,11 +58,18 @@ def pattern_problem(pattern: str) -> str | None:
     if "seq" not in {name for name, _, _ in fields}:
         return "no_seq"
     try:
-        sample = format_serial(pattern, code="X" * 20, year=2025, seq=999)
+        sample = format_serial(pattern, code=code, year=2025, seq=999)
     except (ValueError, KeyError, IndexError):
         return "syntax"
-    if len(sample) > MAX_SERIAL_LENGTH:
+    return serial_problem(sample)
+
+
+def serial_problem(serial: str) -> str | None:
+    """too_long or bad_chars when a serial could not be stored or typed back as it is; else None."""
+    if len(serial) > MAX_SERIAL_LENGTH:
         return "too_long"
+    if normalize_serial(serial) != serial:
+        return "bad_chars"
     return None
 
 
@@ -75,7 +84,7 @@ def token_has_shape(token: str) -> bool:
 
 def normalize_serial(typed: str) -> str | None:
     """A typed serial as stored (trimmed, upper case, dashes folded); None when it cannot be one."""
-    text = (typed or "").strip().upper()
+    text = unicodedata.normalize("NFKC", typed or "").strip().upper()
     text = text.replace("－", "-").replace("—", "-").replace("–", "-").replace(" ", "")
     return text if _SERIAL_SHAPE.fullmatch(text) else None
 

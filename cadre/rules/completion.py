@@ -51,6 +51,7 @@ unexcused-absence limit still allows ("还需参加 N 次课程中的至少 M �
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -133,18 +134,26 @@ def percent(share: Fraction | None) -> Decimal | None:
     return value.quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
+_MAX_SHARE_TEXT = 12
+_SHARE_SHAPE = re.compile(r"\d+(\.\d+)?\s*(/\s*\d+|%)?")
+
+
 def parse_share(text: str | None) -> Fraction | None:
     """A leave limit as typed: "1/7", "15%", "0.15"; blank → None (no limit); ValueError outside [0, 1]."""
     text = (text or "").strip().replace("％", "%").replace("／", "/")
     if not text:
         return None
+    # Short plain numbers only: Fraction() would take "1e-10000000" and spend minutes on it.
+    if len(text) > _MAX_SHARE_TEXT or not _SHARE_SHAPE.fullmatch(text):
+        raise ValueError(text)
     try:
         value = Fraction(text[:-1].strip()) / 100 if text.endswith("%") else Fraction(text)
     except (ValueError, ZeroDivisionError) as err:
         raise ValueError(text) from err
     if not 0 <= value <= 1:
         raise ValueError(text)
-    return value
+    # "0.142857142" is meant as 1/7; a denominator up to 1000 keeps the stored form short.
+    return value.limit_denominator(1000)
 
 
 def format_share(value: Fraction | None) -> str:
