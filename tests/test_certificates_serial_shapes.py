@@ -26,7 +26,15 @@ def _save_pattern(client, f, pattern):
 
 @pytest.mark.parametrize(
     "pattern",
-    ["结业{seq:03}", "ql-{year}-{seq:03}", "QL {year} {seq:03}", "No.{seq}#", "{code}/{seq}号", 'Q"{seq}', "Q;{seq}"],
+    [
+        "结业{seq:03}",
+        "ql-{year}-{seq:03}",
+        "QL {year} {seq:03}",
+        "No.{seq}#",
+        "{code}/{seq}号",
+        'Q"{seq}',
+        "Q;{seq}",
+    ],
 )
 def test_a_pattern_making_untypeable_serials_is_refused_and_nothing_saved(app, client, pattern):
     f = finished_cohort(code="QLJL2025")
@@ -90,7 +98,9 @@ def test_a_leave_limit_with_a_huge_exponent_is_refused_at_once(app, client):
     assert db.session.get(Cohort, f.cohort.id).max_leave_fraction == before
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("0.142857142", "1/7"), ("14.285714%", "1/7"), ("15%", "3/20")])
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("0.142857142", "1/7"), ("14.285714%", "1/7"), ("15%", "3/20")]
+)
 def test_a_leave_limit_is_stored_short(app, client, typed, stored):
     f = finished_cohort()
     login(client, f.organizer.username)

@@ -1,4 +1,5 @@
 """The report's figures equal the attendance statistics page, on awkward rosters too."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ def _table(page: str, table_id: str) -> list[list[str]]:
     assert m, table_id
     body = m.group(0)
     rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>")[1], re.S)
-    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows
+    ]
 
 
 def _groups_compare(client, cohort_id):
@@ -46,7 +49,13 @@ def test_withdrawn_and_blank_group_match_stats(app, client):
     t = make_trainee(name="孙无组")
     enroll(f.cohort, t, group="")
     t2 = make_trainee(name="周退组")
-    enroll(f.cohort, t2, group="第二组", status=EnrollmentStatus.WITHDRAWN, withdrawn_on=datetime(2025, 5, 1).date())
+    enroll(
+        f.cohort,
+        t2,
+        group="第二组",
+        status=EnrollmentStatus.WITHDRAWN,
+        withdrawn_on=datetime(2025, 5, 1).date(),
+    )
     db.session.commit()
     login(client, f.organizer.username)
     s, rp, stats, report = _groups_compare(client, f.cohort.id)
