@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/signin.py                       # SQLite file in a temporary directory
     .venv/bin/python bench/signin.py --database postgresql://postgres@127.0.0.1:5432/cadre_signin_bench
+    .venv/bin/python bench/signin.py --database sqlite --database postgresql://...   # both, one run
 
 Starts the app under gunicorn with the production settings (CADRE_CONFIG=production,
 plain HTTP so COOKIE_SECURE=0), loads `cadre demo --trainees 200`, adds a session with
@@ -170,8 +171,11 @@ def timed(client: Client, path: str, data=None) -> tuple[float, int, str]:
 
 def measure_cadre(args, work: Path, database_url: str) -> tuple[dict, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_DATABASE")}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     env.update(
         CADRE_CONFIG="production",
+        CADRE_PUBLIC_URL=base + "/",  # as bin/serve sets it: without it the projector shows no QR
         COOKIE_SECURE="0",
         SECRET_KEY=secrets.token_hex(32),
         DATABASE_URL=database_url,
@@ -204,8 +208,6 @@ def measure_cadre(args, work: Path, database_url: str) -> tuple[dict, int]:
     session_id = int(re.search(r"/sessions/(\d+)/projector", live.stdout).group(1))
     usernames = trainee_usernames(env)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     server = gunicorn("app:app", env, port, args, work / "cadre.log")
     try:
         wait_for(base + "/healthz", server, work / "cadre.log")
@@ -309,24 +311,16 @@ def report(name: str, r: dict) -> None:
         print(f"         e.g. {example}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="PostgreSQL URL (emptied first); default: a SQLite file")
-    parser.add_argument("--trainees", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=50)
-    # bin/serve's production settings (WEB_CONCURRENCY defaults to 2 workers, 4 threads each):
-    # on 2 cores, more processes only add context switches and memory.
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    args = parser.parse_args()
+def run_one(args, database: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix="cadre-bench-signin-"))
     try:
-        cadre_url = args.database or f"sqlite:///{work / 'cadre.sqlite3'}"
-        floor_url = args.database or f"sqlite:///{work / 'floor.sqlite3'}"
+        cadre_url = database or f"sqlite:///{work / 'cadre.sqlite3'}"
+        floor_url = database or f"sqlite:///{work / 'floor.sqlite3'}"
         kind = "PostgreSQL" if cadre_url.startswith("postgres") else "SQLite"
         print(
             f"{kind}, gunicorn --workers {args.workers} --threads {args.threads}, "
-            f"{args.trainees} trainees, {args.concurrency} concurrent clients"
+            f"{args.trainees} trainees, {args.concurrency} concurrent clients, "
+            f"load average before {os.getloadavg()[0]:.1f}"
         )
         cadre, n = measure_cadre(args, work, cadre_url)
         floor = measure_floor(args, work, floor_url, n)
@@ -334,7 +328,8 @@ def main() -> None:
         report("floor", floor)
         print(
             f"  cadre/floor throughput {cadre['per_second'] / floor['per_second']:.0%} "
-            f"(target ≥ 70%); p99 target < 200 ms"
+            f"(target ≥ 70%); p99 target < 200 ms; load average after {os.getloadavg()[0]:.1f}",
+            flush=True,
         )
     except BaseException:
         for log in work.glob("*.log"):
@@ -342,6 +337,25 @@ def main() -> None:
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database",
+        action="append",
+        help="PostgreSQL URL (emptied first), or 'sqlite'; repeat it to measure both side by side "
+        "in one run; default: a SQLite file",
+    )
+    parser.add_argument("--trainees", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=50)
+    # bin/serve's production settings (WEB_CONCURRENCY defaults to 2 workers, 4 threads each):
+    # on 2 cores, more processes only add context switches and memory.
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    for database in args.database or ["sqlite"]:
+        run_one(args, None if database == "sqlite" else database)
 
 
 if __name__ == "__main__":

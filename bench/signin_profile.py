@@ -42,6 +42,7 @@ def main() -> None:
         SECRET_KEY=secrets.token_hex(32),
         DATABASE_URL=url,
         CADRE_CHECK_PRINTING="0",
+        CADRE_PUBLIC_URL="http://localhost/",  # as bin/serve sets it: the projector's QR needs it
         RATELIMIT_STORAGE_URI="memory://",
         LOGIN_RATE_LIMIT_PER_IP="10000 per minute",
         PYTHONWARNINGS="ignore",

@@ -51,8 +51,16 @@ def test_qr_image_encodes_the_public_address_not_the_host_header(app, client, li
     assert evil.get_data() == honest.get_data()
 
 
-def test_without_a_public_address_the_projector_still_works_from_the_request(app, client, live, monkeypatch):
+def test_without_a_public_address_the_projector_shows_no_qr_and_says_how_to_set_it(
+    app, client, live, monkeypatch
+):
+    """Like login slips: no address configured, no QR from the Host header; the code still works."""
     monkeypatch.setitem(app.config, "PUBLIC_URL", None)
-    login(client, "teacher")
-    state = client.get(f"/sessions/{live.id}/projector/state").get_json()
-    assert state["signin_url"].startswith("http://localhost/s/")
+    _evil(client)
+    page = client.get(f"/sessions/{live.id}/projector", base_url=EVIL).get_data(as_text=True)
+    assert "evil.example" not in page
+    assert 'id="qr"' not in page and "CADRE_PUBLIC_URL" in page
+    state = client.get(f"/sessions/{live.id}/projector/state", base_url=EVIL).get_json()
+    assert state["signin_url"] == "" and state["qr_url"] == ""
+    assert "CADRE_PUBLIC_URL" in state["public_url_missing"]
+    assert len(state["code"]) == 6  # the typed code does not depend on any address

@@ -50,6 +50,10 @@ class SuspectedProxySignIn(db.Model):
     device_owner_id: Mapped[int | None] = mapped_column(ForeignKey("trainees.id", ondelete="SET NULL"))
     device_id: Mapped[str] = mapped_column(String(32))
     purpose: Mapped[str] = mapped_column(String(8), default="in")  # "in" (签到) or "out" (签退)
+    # Why it was flagged: "shared_device" (this phone already signed in someone else for the
+    # session: refused) or "new_device" (a trainee who used another phone before signs in from a
+    # phone new to them, e.g. a borrowed phone whose cookies were cleared: signed in, for review).
+    reason: Mapped[str] = mapped_column(String(16), default="shared_device", server_default="shared_device")
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ip: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -110,3 +110,11 @@ def review_suspect(suspect_id: int, cohort_id: int, reviewer_id: int, note: str)
         after={"reviewed_at": suspect.reviewed_at, "review_note": note},
     )
     return suspect
+
+
+def public_url_missing_message() -> str:
+    """What the projector shows instead of a QR when CADRE_PUBLIC_URL is not set."""
+    return _(
+        "系统未设置公开网址（CADRE_PUBLIC_URL），大屏不显示签到二维码，学员可在“我的课表”中输入下方数字码签到。"
+        "请系统管理员在服务器上设置 CADRE_PUBLIC_URL（例如 https://cadre.example.gov.cn/）后重启并刷新本页。"
+    )

@@ -172,7 +172,12 @@ def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: s
         ["session_id", "device_id"],
     )
     if claimed is not None:
-        return None  # a phone new to this session: now this trainee's
+        # A phone new to this session: now this trainee's. Flag (never refuse) the first use of a
+        # phone new to a trainee who signed in with another one before: a phone whose cookies were
+        # cleared after signing someone else in looks new, so the shared-phone check misses it.
+        if _new_phone_of_known_trainee(session_id, trainee_id, device_id):
+            _flag(session_id, cohort_id, trainee_id, None, device_id, purpose, ip, NEW_DEVICE)
+        return None
     owner = db.session.scalar(
         select(SignInDevice.trainee_id).where(
             SignInDevice.session_id == session_id, SignInDevice.device_id == device_id
@@ -180,12 +185,35 @@ def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: s
     )
     if owner == trainee_id:
         return None
+    return _flag(session_id, cohort_id, trainee_id, owner, device_id, purpose, ip, SHARED_DEVICE)
+
+
+# Why a sign-in is on the 疑似代签 list (SuspectedProxySignIn.reason).
+SHARED_DEVICE = "shared_device"  # the phone signed in someone else for this session: refused
+NEW_DEVICE = "new_device"  # first sign-in from a phone new to a trainee who used another: allowed
+
+_PHONES_OF_TRAINEE = text(
+    "SELECT count(*), max(CASE WHEN device_id = :device THEN 1 ELSE 0 END) FROM signin_devices "
+    "WHERE trainee_id = :trainee AND session_id <> :session"
+)
+
+
+def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str) -> bool:
+    """Has the trainee signed in for other sessions, never with this phone? (one indexed query)"""
+    used, this_one = db.session.execute(
+        _PHONES_OF_TRAINEE, {"device": device_id, "trainee": trainee_id, "session": session_id}
+    ).one()
+    return bool(used) and not this_one
+
+
+def _flag(session_id, cohort_id, trainee_id, owner, device_id, purpose, ip, reason) -> SuspectedProxySignIn:
     suspect = SuspectedProxySignIn(
         session_id=session_id,
         trainee_id=trainee_id,
         device_owner_id=owner,
         device_id=device_id,
         purpose=purpose,
+        reason=reason,
         attempted_at=utcnow(),
         ip=ip,
     )
@@ -199,6 +227,7 @@ def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: s
             "trainee_id": trainee_id,
             "device_owner_id": owner,
             "purpose": purpose,
+            "reason": reason,
         },
     )
     return suspect

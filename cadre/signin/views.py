@@ -79,15 +79,16 @@ def _trainee_key() -> str:
     return f"signin:{user_id}" if user_id else f"signin-anon:{request.remote_addr}"
 
 
+def _signin_limit() -> str:
+    # One limit, one counter per POST: the trainee's own when logged in, else the address's
+    # (generous: a whole class shares one Wi-Fi address, and a logged-out POST only redirects).
+    if getattr(current_user, "id", None):
+        return current_app.config.get("SIGNIN_RATE_LIMIT", "10 per minute")
+    return current_app.config.get("SIGNIN_RATE_LIMIT_PER_IP", "3000 per minute")
+
+
 def _limited(view):
-    view = limiter.limit(
-        lambda: current_app.config.get("SIGNIN_RATE_LIMIT", "10 per minute"),
-        key_func=_trainee_key,
-        methods=["POST"],
-    )(view)
-    return limiter.limit(
-        lambda: current_app.config.get("SIGNIN_RATE_LIMIT_PER_IP", "3000 per minute"), methods=["POST"]
-    )(view)
+    return limiter.limit(_signin_limit, key_func=_trainee_key, methods=["POST"])(view)
 
 
 # --------------------------------------------------------------------------- tokens and tickets
@@ -106,9 +107,13 @@ def _read_token(token: str, now: datetime) -> tuple[str | None, object]:
     return None, probe
 
 
-def _signin_url(token: str) -> str:
-    """The address in the QR: the configured public one (cadre/urls.py), never the Host header."""
-    return public_url_for("signin.form", token=token) or url_for("signin.form", token=token, _external=True)
+def _signin_url(token: str) -> str | None:
+    """The address in the QR: the configured public one (cadre/urls.py), never the Host header.
+
+    None without CADRE_PUBLIC_URL: like login slips, the projector then shows no QR and says
+    how to set the address (a QR built from the request's Host header could point anywhere).
+    """
+    return public_url_for("signin.form", token=token)
 
 
 def _tickets() -> URLSafeTimedSerializer:
@@ -314,10 +319,12 @@ def _state(training_session: TrainingSession, now: datetime) -> dict:
     purpose = _purpose(training_session, now)
     token = make_token(_key(), training_session.id, now, window=_window(), purpose=purpose)
     counts = live.live_counts(training_session, now)
+    signin_url = _signin_url(token)
     return {
         "purpose": purpose,
-        "signin_url": _signin_url(token),
-        "qr_url": url_for("signin.qr", session_id=training_session.id, t=token),
+        "signin_url": signin_url or "",
+        "qr_url": url_for("signin.qr", session_id=training_session.id, t=token) if signin_url else "",
+        "public_url_missing": "" if signin_url else live.public_url_missing_message(),
         "code": make_code(_key(), training_session.id, now, window=_window(), purpose=purpose),
         "next_change_seconds": round(seconds_to_next_window(now, _window()), 1),
         "poll_seconds": current_app.config.get("SIGNIN_POLL_SECONDS", 3),
@@ -376,6 +383,8 @@ def qr(session_id: int):
     if check.status != TokenStatus.OK or check.session_id != training_session.id:
         abort(404)
     url = _signin_url(token)
+    if url is None:
+        abort(404)  # no public address configured: no QR (the projector says so)
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     response = Response(image.to_string(encoding="unicode"), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=60"

@@ -17,7 +17,7 @@
   function render(state) {
     root.setAttribute("data-signin-url", state.signin_url);
     var qr = document.getElementById("qr");
-    if (qr.getAttribute("src") !== state.qr_url) { qr.setAttribute("src", state.qr_url); }
+    if (qr && state.qr_url && qr.getAttribute("src") !== state.qr_url) { qr.setAttribute("src", state.qr_url); }
     text("code", state.code);
     text("phase", state.phase_text);
     text("signed-in", state.signed_in);
