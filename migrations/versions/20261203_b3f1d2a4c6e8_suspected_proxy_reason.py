@@ -1,7 +1,7 @@
 """suspected_proxy_signins: why a sign-in was flagged (a shared phone, or a trainee's new phone)
 
 Revision ID: b3f1d2a4c6e8
-Revises: 9a4c2e7f1d36
+Revises: 4d8e2b6c1a57
 Create Date: 2026-12-03 07:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b3f1d2a4c6e8'
-down_revision = '9a4c2e7f1d36'
+down_revision = '4d8e2b6c1a57'
 branch_labels = None
 depends_on = None
 
