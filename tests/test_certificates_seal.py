@@ -80,6 +80,15 @@ def _jpeg() -> bytes:
     return buffer.getvalue()
 
 
+def _apng() -> bytes:
+    """An animated PNG (acTL chunk) of two frames."""
+    frames = [Image.new("RGBA", (40, 40), (200, 20, 20, a)) for a in (90, 180)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:])
+    assert b"acTL" in buffer.getvalue()
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -90,8 +99,9 @@ def _jpeg() -> bytes:
         (bomb(), "尺寸太大"),
         (real_png()[:60], "已损坏"),
         (real_png()[:33] + b"garbage" * 10, "已损坏"),
+        (_apng(), "不能是动图"),
     ],
-    ids=["empty", "jpeg", "gif", "over-2mb", "png-bomb", "truncated", "corrupt"],
+    ids=["empty", "jpeg", "gif", "over-2mb", "png-bomb", "truncated", "corrupt", "animated"],
 )
 def test_bad_seal_files_get_a_message_and_nothing_is_written(organizer_client, data, message):
     client, f = organizer_client

@@ -86,6 +86,7 @@ def seal_message(code: str) -> str:
         "empty": _("请选择印章图片文件。"),
         "too_large": _("印章图片不能超过 2 MB。"),
         "not_png": _("印章图片必须是 PNG 格式（透明背景）。"),
+        "animated": _("印章图片不能是动图，请上传一张静态的 PNG 图片。"),
         "too_many_pixels": _("印章图片尺寸太大（最大 %(n)s×%(n)s 像素），请缩小后再上传。", n=MAX_SEAL_SIDE),
         "broken": _("印章图片已损坏，无法读取。请重新导出为 PNG 后上传。"),
     }.get(code, code)

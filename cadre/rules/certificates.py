@@ -99,7 +99,8 @@ def png_problem(data: bytes) -> tuple[str | None, PngHeader | None]:
     """(problem code, header) of an uploaded seal, read from the bytes before anything decodes them.
 
     Codes: empty, too_large (> 2 MB), not_png (signature or IHDR missing),
-    too_many_pixels (a side above MAX_SEAL_SIDE: a PNG bomb decompresses to gigabytes).
+    too_many_pixels (a side above MAX_SEAL_SIDE: a PNG bomb decompresses to gigabytes),
+    animated (an APNG: a seal is one still image).
     """
     if not data:
         return "empty", None
@@ -117,7 +118,19 @@ def png_problem(data: bytes) -> tuple[str | None, PngHeader | None]:
     header = PngHeader(width, height)
     if width > MAX_SEAL_SIDE or height > MAX_SEAL_SIDE:
         return "too_many_pixels", header
+    if b"acTL" in _chunk_types(data):
+        return "animated", header
     return None, header
+
+
+def _chunk_types(data: bytes) -> set[bytes]:
+    """The chunk types of a PNG, read from the chunk lengths (no decoding)."""
+    types, pos = set(), 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        types.add(data[pos + 4 : pos + 8])
+        pos += 12 + length
+    return types
 
 
 _DIGITS = "〇一二三四五六七八九"
