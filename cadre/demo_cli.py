@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from cadre import demo_data as data
@@ -115,7 +116,8 @@ def register(group) -> None:
         for note in result.notes:
             click.echo(f"Note: {note}")
 
-        click.echo(f"\nDemo logins at {DEMO_URL}")
+        # The address the app itself prints on slips (bin/serve sets it from BIND), else the default.
+        click.echo(f"\nDemo logins at {(current_app.config.get('PUBLIC_URL') or DEMO_URL).rstrip('/')}")
         for line in _login_lines(cohort):
             click.echo(line)
         if generated:

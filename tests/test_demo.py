@@ -299,7 +299,7 @@ def test_demo_prints_the_logins_and_url(app, runner):
 
     for username in ("admin", "organizer", "leader", "trainee"):
         assert re.search(rf"^  {username}\s", result.output, re.M)
-    assert "http://127.0.0.1:5000" in result.output
+    assert "Demo logins at " + app.config["PUBLIC_URL"].rstrip("/") in result.output
     assert DEMO_PASSWORD in result.output
 
 
