@@ -1,15 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from cadre.forms import CadreForm as FlaskForm
-
-
-class ConfirmForm(FlaskForm):
-    """The one tap that signs in (or out): the ticket says which session, and since when."""
-
-    ticket = HiddenField(validators=[DataRequired()])
-    submit = SubmitField(_l("确认签到"))
 
 
 class CodeForm(FlaskForm):

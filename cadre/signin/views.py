@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import qrcode
@@ -23,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse as parse_limit
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -50,8 +52,8 @@ from cadre.rules.signin_tokens import (
     verify_token,
 )
 from cadre.services import NotFound, ServiceError, writing
-from cadre.signin import live, services
-from cadre.signin.forms import CodeForm, ConfirmForm, ReviewForm
+from cadre.signin import fast, live, services
+from cadre.signin.forms import CodeForm, ReviewForm
 from cadre.urls import public_url_for
 
 bp = Blueprint("signin", __name__)
@@ -117,7 +119,12 @@ def _signin_url(token: str) -> str | None:
 
 
 def _tickets() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_key(), salt="cadre-signin-ticket")
+    return _ticket_serializer(_key())
+
+
+@functools.cache
+def _ticket_serializer(key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(key, salt="cadre-signin-ticket")
 
 
 def _make_ticket(session_id: int, purpose: str) -> str:
@@ -174,13 +181,15 @@ def _refusal(message: str, status: int = 400):
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
-@_limited
+@limiter.exempt  # limited in the view, on the trainee (see _limit_tap): no limits resolved per request
 @public
 def form(token: str):
     """The page a QR code opens: log in if needed, then one tap confirms."""
-    now = utcnow()
+    fast.login()
     if request.method == "POST":
+        _limit_tap()
         return _confirm()
+    now = utcnow()
     purpose, check = _read_token(token, now)
     session_id = check.session_id
     valid = check.status == TokenStatus.OK or (
@@ -196,20 +205,41 @@ def form(token: str):
         return redirect(url_for("auth.login", next=url_for("signin.form", token=token)))
     if current_user.role != Role.TRAINEE:
         return _refusal(_("这是学员签到页面。请用学员本人的账号在手机上打开。"), 403)
-    training_session = db.session.get(TrainingSession, session_id)
-    if training_session is None:
+    card = services.session_card(session_id)
+    if card is None:
         return _refusal(_("找不到这次课程，可能已被删除。"), 404)
-    confirm = ConfirmForm(ticket=_make_ticket(session_id, purpose))
-    if purpose == "out":
-        confirm.submit.label.text = _("确认签退")
-    return render_template("signin/confirm.html", form=confirm, s=training_session, purpose=purpose)
+    return render_template(
+        "signin/confirm.html", s=card, purpose=purpose, ticket=_make_ticket(session_id, purpose)
+    )
+
+
+@functools.cache
+def _parsed_limit(text: str):
+    return parse_limit(text)
+
+
+def _limit_tap() -> None:
+    """SIGNIN_RATE_LIMIT per trainee (per address when logged out): a 429 past it.
+
+    Checked here rather than by the limiter's decorator, which resolves its limits and
+    keys on every request of the route; the counter and storage are the limiter's own.
+    """
+    if not limiter.enabled:
+        return
+    try:
+        allowed = limiter.limiter.hit(_parsed_limit(_signin_limit()), "signin-tap", _trainee_key())
+    except Exception:  # noqa: BLE001 - a storage outage must not stop a class signing in
+        current_app.logger.warning("sign-in rate limit storage failed; request allowed", exc_info=True)
+        return
+    if not allowed:
+        abort(429)
 
 
 def _confirm():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    confirm = ConfirmForm()
-    ticket = _read_ticket(confirm.ticket.data) if confirm.validate_on_submit() else None
+    # The CSRF token was checked before the view (CSRFProtect); the ticket says which session.
+    ticket = _read_ticket(request.form.get("ticket"))
     if ticket is None:
         return _refusal(_("签到页面已过期，请重新扫描大屏上的二维码，或输入大屏上的数字码。"))
     session_id, purpose = ticket
@@ -427,9 +457,7 @@ def review(cohort_id: int, suspect_id: int):
         return redirect(url_for("signin.suspects", cohort_id=cohort.id))
     try:
         with writing():
-            live.review_suspect(
-                suspect_id, cohort.id, current_user.id, (review_form.note.data or "").strip()
-            )
+            live.review_suspect(suspect_id, cohort.id, current_user.id, (review_form.note.data or "").strip())
     except NotFound:
         abort(404)
     except ServiceError as err:
