@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import make_response, render_template
+from flask import render_template
 from flask_babel import gettext as _
 
 from cadre.attendance import completion
@@ -10,6 +10,7 @@ from cadre.attendance.stats import completion_rule
 from cadre.attendance.views import bp
 from cadre.auth.permissions import get_cohort_or_404, staff_required
 from cadre.completion_messages import outlook_label, outlook_need, outlook_reasons
+from cadre.downloads import XLSX_MIMETYPE, download
 from cadre.models.types import utcnow
 from cadre.rules.completion import OUTLOOK_ORDER
 
@@ -50,7 +51,4 @@ def completion_xlsx(cohort_id: int):
         "need": outlook_need,
         "reasons": outlook_reasons,
     }
-    response = make_response(completion.completion_xlsx(data, texts))
-    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response.headers["Content-Disposition"] = f'attachment; filename="completion-{cohort.code}.xlsx"'
-    return response
+    return download(completion.completion_xlsx(data, texts), f"completion-{cohort.code}.xlsx", XLSX_MIMETYPE)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template
+from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -12,6 +12,7 @@ from cadre.attendance import stats
 from cadre.attendance.views import bp
 from cadre.attendance_messages import outcome_label
 from cadre.auth.permissions import get_cohort_or_404, staff_required
+from cadre.downloads import XLSX_MIMETYPE, download
 from cadre.extensions import db
 from cadre.models import (
     AttendanceRecord,
@@ -48,10 +49,7 @@ def matrix_xlsx(cohort_id: int):
         "rate": _("出勤率（百分数）"),
     }
     body = stats.matrix_xlsx(data, outcome_label, labels)
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response.headers["Content-Disposition"] = f'attachment; filename="attendance-{cohort.code}.xlsx"'
-    return response
+    return download(body, f"attendance-{cohort.code}.xlsx", XLSX_MIMETYPE)
 
 
 @bp.route("/cohorts/<int:cohort_id>/attendance/trainees/<int:trainee_id>")

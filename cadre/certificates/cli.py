@@ -11,9 +11,7 @@ def register(group) -> None:
     @group.command("certificates")
     @click.argument("cohort_code")
     @click.option("-o", "--output", required=True, help="File to write the merged PDF to (- for stdout).")
-    @click.option(
-        "--issue", is_flag=True, help="First issue one to every eligible trainee without one."
-    )
+    @click.option("--issue", is_flag=True, help="First issue one to every eligible trainee without one.")
     def certificates_command(cohort_code: str, output: str, issue: bool) -> None:
         """Print a cohort's valid completion certificates into one PDF (one page each)."""
         from cadre.certificates import printing, services

@@ -3,9 +3,6 @@ a trainee's own certificates, and the PDF of one certificate."""
 
 from __future__ import annotations
 
-import re
-from urllib.parse import quote
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,6 +22,7 @@ from cadre.certificates.forms import (
     SealForm,
     SettingsForm,
 )
+from cadre.downloads import download
 from cadre.extensions import db
 from cadre.models import Certificate
 from cadre.services import NotFound, ServiceError, writing
@@ -221,22 +219,6 @@ def seal_image(cohort_id: int):
     return Response(settings.seal_png, mimetype="image/png")
 
 
-def _download(data: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
-    disposition = "inline" if inline else "attachment"
-    # Quotes, backslashes and slashes (a serial may hold "/") would break the header or the saved name.
-    filename = re.sub(r'["\\/]', "_", filename)
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={
-            # A plain HTTP download with a name: WeChat's browser ignores blob: links.
-            "Content-Disposition": f'{disposition}; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{quote(filename, safe='')}"
-        },
-    )
-
-
 def _printed(make):
     try:
         return make()
@@ -251,7 +233,7 @@ def cohort_pdf(cohort_id: int):
     data = _printed(lambda: printing.certificates_pdf(cohort, services.valid_certificates(cohort.id)))
     if data is None:
         return _back(cohort_id)
-    return _download(
+    return download(
         data, f"{cohort.code}-结业证书.pdf", "application/pdf", inline=not request.args.get("download")
     )
 
@@ -263,7 +245,7 @@ def preview(cohort_id: int):
     data = _printed(lambda: printing.preview_pdf(cohort))
     if data is None:
         return _back(cohort_id, "#settings")
-    return _download(data, f"{cohort.code}-样张.pdf", "application/pdf", inline=True)
+    return download(data, f"{cohort.code}-样张.pdf", "application/pdf", inline=True)
 
 
 @bp.route("/cohorts/<int:cohort_id>/certificates.zip")
@@ -272,7 +254,7 @@ def cohort_zip(cohort_id: int):
     data = _printed(lambda: printing.certificates_zip(cohort, services.valid_certificates(cohort.id)))
     if data is None:
         return _back(cohort_id)
-    return _download(data, f"{cohort.code}-结业证书.zip", "application/zip")
+    return download(data, f"{cohort.code}-结业证书.zip", "application/zip")
 
 
 def _own_or_managed(certificate_id: int) -> Certificate:
@@ -306,7 +288,7 @@ def certificate_pdf(certificate_id: int):
             else url_for("certificates.cohort", cohort_id=cert.cohort_id)
         )
     name = f"{cert.serial}-{cert.trainee.name}.pdf"
-    return _download(data, name, "application/pdf", inline=not request.args.get("download"))
+    return download(data, name, "application/pdf", inline=not request.args.get("download"))
 
 
 @bp.route("/mine")

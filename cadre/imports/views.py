@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from cadre.auth.permissions import get_cohort_or_404, staff_required
 from cadre.cohorts.summaries import roster
+from cadre.downloads import XLSX_MIMETYPE, download
 from cadre.extensions import db
 from cadre.imports import services, uploads, workbooks
 from cadre.imports.forms import CommitForm, UploadForm
@@ -19,8 +20,6 @@ from cadre.rules.text import clean_text
 from cadre.services import ServiceError, writing
 
 bp = Blueprint("imports", __name__)
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _display_filename(raw: str | None) -> str:
@@ -150,13 +149,7 @@ def commit_import(cohort_id: int):
 @staff_required
 def template():
     """The blank roster template to fill in."""
-    return send_file(
-        _bytes_io(workbooks.template_workbook()),
-        mimetype=XLSX_MIMETYPE,
-        as_attachment=True,
-        download_name="学员名单导入模板.xlsx",
-        max_age=0,
-    )
+    return download(workbooks.template_workbook(), "学员名单导入模板.xlsx", XLSX_MIMETYPE)
 
 
 @bp.get("/cohorts/<int:cohort_id>/roster.xlsx")
@@ -164,16 +157,4 @@ def export_roster(cohort_id: int):
     """The cohort's roster as .xlsx, for those who manage the cohort."""
     cohort = get_cohort_or_404(cohort_id, manage=True)
     data = workbooks.roster_workbook(workbooks.roster_title(cohort.name), roster(cohort))
-    return send_file(
-        _bytes_io(data),
-        mimetype=XLSX_MIMETYPE,
-        as_attachment=True,
-        download_name=f"{cohort.code}-学员名单.xlsx",
-        max_age=0,
-    )
-
-
-def _bytes_io(data: bytes):
-    import io
-
-    return io.BytesIO(data)
+    return download(data, f"{cohort.code}-学员名单.xlsx", XLSX_MIMETYPE)

@@ -5,11 +5,12 @@ Organizers of the cohort and admins only (get_cohort_or_404(manage=True)).
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from cadre.auth.permissions import get_cohort_or_404, staff_required
+from cadre.downloads import XLSX_MIMETYPE, download
 from cadre.models.types import utcnow
 from cadre.reports import services
 from cadre.reports.forms import NarrativeForm
@@ -18,22 +19,6 @@ from cadre.rules.report_narrative import MAX_NARRATIVE_CHARS
 from cadre.services import ServiceError, writing
 
 bp = Blueprint("reports", __name__)
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False):
-    from urllib.parse import quote
-
-    response = make_response(data)
-    response.headers["Content-Type"] = mimetype
-    kind = "inline" if inline else "attachment"
-    ascii_name = filename.encode("ascii", "ignore").decode() or "report"
-    response.headers["Content-Disposition"] = (
-        f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/cohorts/<int:cohort_id>/report", methods=["GET", "POST"])
@@ -81,7 +66,7 @@ def page(cohort_id: int):
 def report_pdf_download(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, manage=True)
     data = report_pdf(cohort, utcnow())
-    return _download(data, "application/pdf", f"{cohort.code}-{_('培训总结报告')}.pdf")
+    return download(data, f"{cohort.code}-{_('培训总结报告')}.pdf", "application/pdf")
 
 
 @bp.route("/cohorts/<int:cohort_id>/report.xlsx")
@@ -92,7 +77,7 @@ def report_xlsx_download(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, manage=True)
     ctx = build_context(cohort, utcnow(), with_charts=False)
     data = report_workbook(ctx.figures, ctx.narrative)
-    return _download(data, XLSX_MIMETYPE, f"{cohort.code}-{_('培训总结报告')}.xlsx")
+    return download(data, f"{cohort.code}-{_('培训总结报告')}.xlsx", XLSX_MIMETYPE)
 
 
 @bp.route("/cohorts/<int:cohort_id>/closing.zip")
@@ -102,4 +87,4 @@ def closing_zip(cohort_id: int):
 
     cohort = get_cohort_or_404(cohort_id, manage=True)
     data = closing_pack(cohort, utcnow())
-    return _download(data, "application/zip", f"{cohort.code}-{_('结班材料')}.zip")
+    return download(data, f"{cohort.code}-{_('结班材料')}.zip", "application/zip")
