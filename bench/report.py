@@ -25,41 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from config import TestConfig  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
 
-PASSWORD = "bench-password"
-
-
-def _app(url: str):
-    from cadre import create_app
-
-    class BenchConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    return create_app(BenchConfig)
+from common import bench_app, load_demo  # noqa: E402
 
 
 def load(url: str, trainees: int, sessions: int) -> None:
-    from cadre.extensions import db
-
-    app = _app(url)
-    with app.app_context():
-        db.create_all()
-        started = time.perf_counter()
-        result = app.test_cli_runner().invoke(
-            args=[
-                "cadre",
-                "demo",
-                "--password",
-                PASSWORD,
-                "--trainees",
-                str(trainees),
-                "--sessions",
-                str(sessions),
-            ]
-        )
-        assert result.exit_code == 0, result.output
-        print(f"demo loaded in {time.perf_counter() - started:.1f} s: {result.output.splitlines()[0]}")
+    load_demo(bench_app(url), trainees, sessions, fresh=False)
 
 
 def render(url: str, runs: int, closing: bool) -> dict:
@@ -74,7 +46,7 @@ def render(url: str, runs: int, closing: bool) -> dict:
     from cadre.reports.pdf import build_context, report_pdf
     from cadre.reports.xlsx import report_workbook
 
-    app = _app(url)
+    app = bench_app(url)
     out: dict = {"steps": {}}
     with app.app_context(), force_locale("zh"):
         cohort = db.session.scalar(select(Cohort).where(Cohort.code == "QLJL2025"))

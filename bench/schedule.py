@@ -22,42 +22,22 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from config import TestConfig, normalize_database_url  # noqa: E402
+from common import PASSWORD, bench_app, load_demo  # noqa: E402
 
-PASSWORD = "bench-password"
+from config import normalize_database_url  # noqa: E402
 
 
 def run(url: str, trainees: int, sessions: int, runs: int) -> None:
     from sqlalchemy import event, select
 
-    from cadre import create_app
     from cadre.extensions import db
     from cadre.models import Cohort
 
-    class BenchConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        WTF_CSRF_ENABLED = False
-
-    app = create_app(BenchConfig)
+    app = bench_app(url)
+    load_demo(app, trainees, sessions)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        started = time.perf_counter()
-        result = app.test_cli_runner().invoke(
-            args=[
-                "cadre",
-                "demo",
-                "--password",
-                PASSWORD,
-                "--trainees",
-                str(trainees),
-                "--sessions",
-                str(sessions),
-            ]
-        )
-        assert result.exit_code == 0, result.output
-        print(f"  demo loaded in {time.perf_counter() - started:.1f} s: {result.output.splitlines()[0]}")
         cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.code == "QLJL2025"))
         db.session.remove()
 
