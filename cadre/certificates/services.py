@@ -262,16 +262,23 @@ def _revoke(cert: Certificate, reason: str, actor_id: int | None) -> None:
     cert.revoke_reason = reason
 
 
+def _locked_with_reason(
+    cohort: Cohort, certificate_id: int, reason: str | None, missing: str
+) -> tuple[Certificate, str]:
+    """The cohort's certificate, the cohort held for the change; refused without a reason (`missing`)."""
+    reason = _reason(reason)
+    if not reason:
+        raise ServiceError(missing, "reason")
+    refuse_archived(cohort)
+    lock_cohort(cohort.id)
+    return certificate_in(cohort, certificate_id), reason
+
+
 def revoke(
     cohort: Cohort, certificate_id: int, reason: str | None, *, actor_id: int | None = None
 ) -> Certificate:
     """Revoke a valid certificate, with a reason."""
-    reason = _reason(reason)
-    if not reason:
-        raise ServiceError(_("请填写撤销原因。"), "reason")
-    refuse_archived(cohort)
-    lock_cohort(cohort.id)
-    cert = certificate_in(cohort, certificate_id)
+    cert, reason = _locked_with_reason(cohort, certificate_id, reason, _("请填写撤销原因。"))
     _revoke(cert, reason, actor_id)
     db.session.flush()
     audit.record(
@@ -294,12 +301,7 @@ def reissue(
     now: datetime | None = None,
 ) -> Certificate:
     """A new serial for a valid certificate: the old one is revoked and marked replaced by the new."""
-    reason = _reason(reason)
-    if not reason:
-        raise ServiceError(_("请填写更换原因。"), "reason")
-    refuse_archived(cohort)
-    lock_cohort(cohort.id)
-    old = certificate_in(cohort, certificate_id)
+    old, reason = _locked_with_reason(cohort, certificate_id, reason, _("请填写更换原因。"))
     if old.revoked_at is not None:
         raise ServiceError(_("证书 %(serial)s 已撤销，不能更换；如需要，请重新颁发。", serial=old.serial))
     elig = eligibility(cohort, now).get(old.trainee_id)

@@ -142,29 +142,33 @@ def issue_one(cohort_id: int):
 
 @bp.route("/cohorts/<int:cohort_id>/<int:certificate_id>/revoke", methods=["POST"])
 def revoke(cohort_id: int, certificate_id: int):
-    cohort = _managed(cohort_id)
-    _certificate_or_404(cohort, certificate_id)
-    form = RevokeForm()
-    if form.validate_on_submit():
-        _run(
-            lambda: services.revoke(cohort, certificate_id, form.reason.data, actor_id=current_user.id),
-            lambda cert: _("证书 %(serial)s 已撤销。", serial=cert.serial),
-        )
-    else:
-        _flash_form_errors(form)
-    return _back(cohort_id)
+    return _change(
+        cohort_id,
+        certificate_id,
+        RevokeForm,
+        services.revoke,
+        lambda cert: _("证书 %(serial)s 已撤销。", serial=cert.serial),
+    )
 
 
 @bp.route("/cohorts/<int:cohort_id>/<int:certificate_id>/reissue", methods=["POST"])
 def reissue(cohort_id: int, certificate_id: int):
+    return _change(
+        cohort_id,
+        certificate_id,
+        ReissueForm,
+        services.reissue,
+        lambda cert: _("已更换为新证书 %(serial)s，原证书已标记为已更换。", serial=cert.serial),
+    )
+
+
+def _change(cohort_id: int, certificate_id: int, form_class, change, done):
+    """Revoke or reissue one certificate of the cohort, with the form's reason."""
     cohort = _managed(cohort_id)
     _certificate_or_404(cohort, certificate_id)
-    form = ReissueForm()
+    form = form_class()
     if form.validate_on_submit():
-        _run(
-            lambda: services.reissue(cohort, certificate_id, form.reason.data, actor_id=current_user.id),
-            lambda cert: _("已更换为新证书 %(serial)s，原证书已标记为已更换。", serial=cert.serial),
-        )
+        _run(lambda: change(cohort, certificate_id, form.reason.data, actor_id=current_user.id), done)
     else:
         _flash_form_errors(form)
     return _back(cohort_id)
