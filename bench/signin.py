@@ -180,7 +180,7 @@ def measure_cadre(args, work: Path, database_url: str) -> tuple[dict, int]:
         SECRET_KEY=secrets.token_hex(32),
         DATABASE_URL=database_url,
         CADRE_CHECK_PRINTING="0",
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI=args.ratelimit_storage,
         # One address logs in the whole class here (as a class Wi-Fi would).
         LOGIN_RATE_LIMIT_PER_IP="10000 per minute",
         PYTHONWARNINGS="ignore",
@@ -348,6 +348,11 @@ def main() -> None:
         "in one run; default: a SQLite file",
     )
     parser.add_argument("--trainees", type=int, default=200)
+    parser.add_argument(
+        "--ratelimit-storage",
+        default="memory://",
+        help="where the app keeps its rate-limit counters, e.g. redis://127.0.0.1:6379/15 (default: memory://)",
+    )
     parser.add_argument("--concurrency", type=int, default=50)
     # bin/serve's production settings (WEB_CONCURRENCY defaults to 2 workers, 4 threads each):
     # on 2 cores, more processes only add context switches and memory.

@@ -148,6 +148,8 @@ def main() -> None:
               f"SQL statements {max(set(counts[kind]), key=counts[kind].count)}")  # fmt: skip
     if args.profile:
         for kind, prof in profiles.items():
+            if os.environ.get("DUMP"):
+                prof.dump_stats(f"{os.environ['DUMP']}-{kind}.prof")
             print(f"===== {kind}")
             pstats.Stats(prof).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
                 int(os.environ.get("TOP", "45"))
