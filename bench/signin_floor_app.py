@@ -31,7 +31,9 @@ rows = Table(
     Column("at", DateTime, nullable=False),
 )
 
-engine = create_engine(normalize_database_url(os.environ["DATABASE_URL"]), pool_pre_ping=True)
+url = normalize_database_url(os.environ["DATABASE_URL"])
+# Cadre's connection settings (cadre/factory.py): a ping before each checkout, except on SQLite.
+engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
 configure_sqlite(engine)
 metadata.create_all(engine, checkfirst=True)
 

@@ -55,6 +55,11 @@ def create_app(config: object | str | None = None) -> Flask:
     if isinstance(config, str):
         config = configs[config]
     app.config.from_object(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no server that could drop the connection: no ping before every checkout.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY and config.__name__ == "ProductionConfig":

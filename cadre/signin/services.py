@@ -120,7 +120,7 @@ def _insert_ignoring_conflict(model, values: dict, conflict: list[str]):
             values[column.key] = default.arg(None) if default.is_callable else default.arg
     stmt = _conflict_insert(table, tuple(sorted(values)), tuple(conflict))
     # RETURNING, not rowcount: the ORM's rowcount for an INSERT is not reliable on every driver.
-    return db.session.execute(stmt, values).scalar()
+    return db.session.connection().execute(stmt, values).scalar()
 
 
 def _load_for_trainee(
@@ -204,7 +204,7 @@ _PHONES_OF_TRAINEE = text(
 
 def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str) -> bool:
     """Has the trainee signed in for other sessions, never with this phone? (one indexed query)"""
-    used, this_one = db.session.execute(
+    used, this_one = db.session.connection().execute(
         _PHONES_OF_TRAINEE, {"device": device_id, "trainee": trainee_id, "session": session_id}
     ).one()
     return bool(used) and not this_one
