@@ -168,11 +168,15 @@ def _ended_by(how, app, client, user):
         db.session.commit()
     elif how == "past_lifetime":
         old = utcnow() - app.config["REMEMBER_COOKIE_DURATION"] - timedelta(seconds=5)
-        db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id).values(last_seen_at=old))
+        db.session.execute(
+            update(LoginSession).where(LoginSession.user_id == user.id).values(last_seen_at=old)
+        )
         db.session.commit()
 
 
-@pytest.mark.parametrize("how", ["logout", "everywhere", "admin_reset", "deactivated_row_kept", "past_lifetime"])
+@pytest.mark.parametrize(
+    "how", ["logout", "everywhere", "admin_reset", "deactivated_row_kept", "past_lifetime"]
+)
 def test_a_replayed_cookie_of_an_ended_login_signs_nobody_in(app, client, cohort, live, how):
     user = make_trainee_user(cohort)
     client.post("/auth/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
@@ -187,7 +191,9 @@ def test_a_replayed_cookie_of_an_ended_login_signs_nobody_in(app, client, cohort
     assert not general_path_logged_in(_replay(app, saved))
 
 
-@pytest.mark.parametrize("how", ["logout", "everywhere", "admin_reset", "deactivated_row_kept", "past_lifetime"])
+@pytest.mark.parametrize(
+    "how", ["logout", "everywhere", "admin_reset", "deactivated_row_kept", "past_lifetime"]
+)
 def test_a_replayed_remember_cookie_of_an_ended_login_signs_nobody_in(app, client, cohort, live, how):
     user = make_trainee_user(cohort)
     client.post("/auth/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
@@ -205,10 +211,14 @@ def test_a_login_just_inside_its_lifetime_still_signs_in(app, client, cohort, li
     login(client, user.username)
     token, ticket = opened_page(client, live)
     recent = utcnow() - app.config["REMEMBER_COOKIE_DURATION"] + timedelta(minutes=5)
-    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id).values(last_seen_at=recent))
+    db.session.execute(
+        update(LoginSession).where(LoginSession.user_id == user.id).values(last_seen_at=recent)
+    )
     db.session.commit()
     assert "签到成功" in client.post(f"/s/{token}", data={"ticket": ticket}).get_data(as_text=True)
-    assert db.session.scalar(select(LoginSession.last_seen_at).where(LoginSession.user_id == user.id)) > recent
+    assert (
+        db.session.scalar(select(LoginSession.last_seen_at).where(LoginSession.user_id == user.id)) > recent
+    )
 
 
 # --------------------------------------------------------------------------- remember-me only (WeChat)
@@ -286,7 +296,7 @@ def test_a_ticket_of_a_session_of_another_cohort_is_refused(app, client, cohort,
     assert records() == [] and sign_in_events() == 0
 
 
-# --------------------------------------------------------------------------- what changed after the page opened
+# ---------------------------------------------------------------- what changed after the page opened
 
 
 @pytest.mark.parametrize("change", ["withdrawn", "archived", "cancelled", "deleted"])
@@ -364,7 +374,9 @@ def test_basic_session_protection_on_another_browser_still_logs_in_as_elsewhere(
         assert sess.get("_fresh") is False
 
 
-def test_strong_session_protection_refuses_a_moved_cookie_like_flask_login(app, client, cohort, live, monkeypatch):
+def test_strong_session_protection_refuses_a_moved_cookie(
+    app, client, cohort, live, monkeypatch
+):
     user = make_trainee_user(cohort)
     login(client, user.username)
     token, ticket = opened_page(client, live)
