@@ -374,9 +374,7 @@ def test_basic_session_protection_on_another_browser_still_logs_in_as_elsewhere(
         assert sess.get("_fresh") is False
 
 
-def test_strong_session_protection_refuses_a_moved_cookie(
-    app, client, cohort, live, monkeypatch
-):
+def test_strong_session_protection_refuses_a_moved_cookie(app, client, cohort, live, monkeypatch):
     user = make_trainee_user(cohort)
     login(client, user.username)
     token, ticket = opened_page(client, live)
@@ -398,3 +396,23 @@ def test_the_lean_user_is_never_written_back(app, client, cohort, live):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(User)) == before
     assert db.session.get(User, user.id).display_name == "陈思远"
+
+
+@pytest.mark.parametrize(
+    "limits", ["100 per minute;3 per hour", "100/minute, 3/hour", "3 per hour;100 per minute"]
+)
+def test_every_limit_of_a_several_limit_setting_counts(app, client, cohort, live, monkeypatch, limits):
+    """Flask-Limiter's notation (/signin/code reads the same setting): each limit holds."""
+    monkeypatch.setitem(app.config, "SIGNIN_RATE_LIMIT", limits)
+    login(client, make_trainee_user(cohort).username)
+    token, ticket = opened_page(client, live)
+    statuses = [client.post(f"/s/{token}", data={"ticket": ticket}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_the_same_several_limit_setting_holds_on_the_typed_code_page(app, client, cohort, live, monkeypatch):
+    """The general path with the same setting: the reference the QR page must match."""
+    monkeypatch.setitem(app.config, "SIGNIN_RATE_LIMIT", "100 per minute;3 per hour")
+    login(client, make_trainee_user(cohort).username)
+    statuses = [client.post("/signin/code", data={"code": "000000"}).status_code for _ in range(4)]
+    assert statuses[-1] == 429 and 429 not in statuses[:3]
