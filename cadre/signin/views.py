@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from limits import parse as parse_limit
+from limits import parse_many
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -214,8 +214,9 @@ def form(token: str):
 
 
 @functools.cache
-def _parsed_limit(text: str):
-    return parse_limit(text)
+def _parsed_limits(text: str):
+    # Every limit of the setting ("10 per minute;50 per hour"), as the limiter's decorator reads it.
+    return tuple(parse_many(text))
 
 
 def _limit_tap() -> None:
@@ -227,7 +228,8 @@ def _limit_tap() -> None:
     if not limiter.enabled:
         return
     try:
-        allowed = limiter.limiter.hit(_parsed_limit(_signin_limit()), "signin-tap", _trainee_key())
+        keys = [k for k in (limiter._key_prefix, "signin-tap", _trainee_key()) if k]  # noqa: SLF001
+        allowed = all([limiter.limiter.hit(item, *keys) for item in _parsed_limits(_signin_limit())])
     except Exception:  # noqa: BLE001 - a storage outage must not stop a class signing in
         current_app.logger.warning("sign-in rate limit storage failed; request allowed", exc_info=True)
         return
