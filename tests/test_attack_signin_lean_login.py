@@ -416,3 +416,34 @@ def test_the_same_several_limit_setting_holds_on_the_typed_code_page(app, client
     login(client, make_trainee_user(cohort).username)
     statuses = [client.post("/signin/code", data={"code": "000000"}).status_code for _ in range(4)]
     assert statuses[-1] == 429 and 429 not in statuses[:3]
+
+
+# --------------------------------------------------------------------------- real concurrency
+
+
+def test_double_taps_of_stale_logins_at_once_leave_one_record_and_one_audit_event(file_app):
+    """Two phones of one trainee, both logins due a last-seen write: one record, one event, no error."""
+    from tests.test_signin_concurrency import records as committed_records
+    from tests.test_signin_concurrency import run_together, ticket_page
+
+    cohort = make_cohort(organizers=[make_user(Role.ORGANIZER)])
+    session = make_session(cohort, starts_at=utcnow() - timedelta(minutes=5))
+    user = make_trainee_user(cohort)
+    session_id, user_id = session.id, user.id
+    token = token_for(session)
+    phones = [file_app.test_client(), file_app.test_client()]
+    tickets = []
+    for phone in phones:
+        login(phone, user.username)
+        tickets.append(ticket_page(phone, token))
+    stale = utcnow() - timedelta(hours=3)
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user_id).values(last_seen_at=stale))
+    db.session.commit()
+
+    def tap(phone, ticket):
+        return lambda: phone.post(f"/s/{token}", data={"ticket": ticket}).status_code
+
+    outcomes = run_together(file_app, [tap(p, t) for p, t in zip(phones, tickets, strict=True)])
+    assert outcomes == [200, 200], outcomes
+    assert len(committed_records(session_id)) == 1
+    assert sign_in_events() == 1
