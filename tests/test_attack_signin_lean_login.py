@@ -447,3 +447,16 @@ def test_double_taps_of_stale_logins_at_once_leave_one_record_and_one_audit_even
     assert outcomes == [200, 200], outcomes
     assert len(committed_records(session_id)) == 1
     assert sign_in_events() == 1
+
+
+def test_a_throttled_tap_says_when_to_try_again_like_the_code_page(app, client, cohort, live, monkeypatch):
+    """RATELIMIT_HEADERS_ENABLED: the limiter's 429s carry Retry-After; the QR page's too."""
+    monkeypatch.setitem(app.config, "SIGNIN_RATE_LIMIT", "1 per minute")
+    login(client, make_trainee_user(cohort).username)
+    for _ in range(2):
+        code = client.post("/signin/code", data={"code": "000000"})
+    assert code.status_code == 429 and int(code.headers["Retry-After"]) > 0
+    token, ticket = opened_page(client, live)
+    for _ in range(2):
+        tap = client.post(f"/s/{token}", data={"ticket": ticket})
+    assert tap.status_code == 429 and 0 < int(tap.headers["Retry-After"]) <= 60
