@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import time
 from datetime import datetime
 
 import qrcode
@@ -27,6 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import TooManyRequests
 
 from cadre.attendance_messages import (
     hhmm,
@@ -229,12 +232,18 @@ def _limit_tap() -> None:
         return
     try:
         keys = [k for k in (limiter._key_prefix, "signin-tap", _trainee_key()) if k]  # noqa: SLF001
-        allowed = all([limiter.limiter.hit(item, *keys) for item in _parsed_limits(_signin_limit())])
+        breached = [item for item in _parsed_limits(_signin_limit()) if not limiter.limiter.hit(item, *keys)]
+        # Retry-After, as the limiter's own 429s say (RATELIMIT_HEADERS_ENABLED): read only when refused.
+        retry_after = (
+            max(limiter.limiter.get_window_stats(item, *keys).reset_time for item in breached)
+            if breached
+            else 0
+        )
     except Exception:  # noqa: BLE001 - a storage outage must not stop a class signing in
         current_app.logger.warning("sign-in rate limit storage failed; request allowed", exc_info=True)
         return
-    if not allowed:
-        abort(429)
+    if breached:
+        raise TooManyRequests(retry_after=max(1, math.ceil(retry_after - time.time())))
 
 
 def _confirm():
