@@ -460,3 +460,45 @@ def test_a_throttled_tap_says_when_to_try_again_like_the_code_page(app, client, 
     for _ in range(2):
         tap = client.post(f"/s/{token}", data={"ticket": ticket})
     assert tap.status_code == 429 and 0 < int(tap.headers["Retry-After"]) <= 60
+
+
+# --------------------------------------------------------------------------- sign-out through the lean login
+
+
+def test_an_out_ticket_without_a_sign_in_writes_nothing(app, client, cohort):
+    ending = make_session(
+        cohort,
+        starts_at=utcnow() - timedelta(minutes=110),
+        ends_at=utcnow() + timedelta(minutes=5),
+        sign_out_required=True,
+    )
+    user = make_trainee_user(cohort)
+    login(client, user.username)
+    tap = client.post(f"/s/{token_for(ending)}", data={"ticket": ticket_for(app, user.id, ending.id, "out")})
+    assert tap.status_code == 400
+    assert records(ending) == [] and db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_sign_out_through_the_lean_login_is_audited_as_the_trainee(app, client, cohort):
+    ending = make_session(
+        cohort,
+        starts_at=utcnow() - timedelta(minutes=110),
+        ends_at=utcnow() + timedelta(minutes=5),
+        sign_out_required=True,
+    )
+    user = make_trainee_user(cohort)
+    db.session.add(
+        AttendanceRecord(
+            session_id=ending.id,
+            trainee_id=user.trainee_id,
+            status="present",
+            signed_in_at=utcnow() - timedelta(minutes=100),
+            method="qr",
+        )
+    )
+    db.session.commit()
+    login(client, user.username)
+    assert "签退" in scan_and_tap(client, ending, purpose="out").get_data(as_text=True)
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.signed_out"))
+    assert event.actor_id == user.id
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2  # organizer, trainee: none added
