@@ -502,3 +502,42 @@ def test_sign_out_through_the_lean_login_is_audited_as_the_trainee(app, client, 
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.signed_out"))
     assert event.actor_id == user.id
     assert db.session.scalar(select(func.count()).select_from(User)) == 2  # organizer, trainee: none added
+
+
+@pytest.mark.parametrize("change", ["withdrawn", "archived", "cancelled"])
+def test_a_change_committed_between_the_checks_and_the_write_is_not_overridden(file_app, monkeypatch, change):
+    """The checks run before the write (plan_sign_in); what commits in between must still refuse.
+
+    Another request (an organizer archiving the cohort, withdrawing the trainee, cancelling the
+    session) commits after this tap's checks and before its write lock: the tap writes anyway.
+    """
+    from cadre.signin import services as signin_services
+    from tests.test_signin_concurrency import records as committed_records
+    from tests.test_signin_concurrency import ticket_page
+
+    cohort = make_cohort(organizers=[make_user(Role.ORGANIZER)])
+    session = make_session(cohort, starts_at=utcnow() - timedelta(minutes=5))
+    user = make_trainee_user(cohort)
+    ids = {"session": session.id, "cohort": cohort.id, "trainee": user.trainee_id}
+    token = token_for(session)
+    phone = file_app.test_client()
+    login(phone, user.username)
+    ticket = ticket_page(phone, token)
+    plan = signin_services.plan_sign_in
+    statements = {
+        "withdrawn": "UPDATE enrollments SET status = 'withdrawn' WHERE trainee_id = :trainee",
+        "archived": "UPDATE cohorts SET archived_at = CURRENT_TIMESTAMP WHERE id = :cohort",
+        "cancelled": "UPDATE training_sessions SET cancelled_at = CURRENT_TIMESTAMP WHERE id = :session",
+    }
+
+    def plan_then_someone_else_commits(*args, **kw):
+        planned = plan(*args, **kw)
+        from sqlalchemy import text
+
+        with db.engine.begin() as other:  # another request's connection
+            assert other.execute(text(statements[change]), ids).rowcount == 1
+        return planned
+
+    monkeypatch.setattr(signin_services, "plan_sign_in", plan_then_someone_else_commits)
+    tap = phone.post(f"/s/{token}", data={"ticket": ticket})
+    assert committed_records(ids["session"]) == [], tap.get_data(as_text=True)
