@@ -541,3 +541,9 @@ def test_a_change_committed_between_the_checks_and_the_write_is_not_overridden(f
     monkeypatch.setattr(signin_services, "plan_sign_in", plan_then_someone_else_commits)
     tap = phone.post(f"/s/{token}", data={"ticket": ticket})
     assert committed_records(ids["session"]) == [], tap.get_data(as_text=True)
+
+
+def test_the_lean_page_with_its_ticket_is_not_cached(app, client, cohort, live):
+    login(client, make_trainee_user(cohort).username)
+    page = client.get(f"/s/{token_for(live)}")
+    assert page.status_code == 200 and "no-store" in page.headers["Cache-Control"]
