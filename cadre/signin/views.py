@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import time
 from datetime import datetime
 
 import qrcode
@@ -24,9 +26,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from limits import parse as parse_limit
+from limits import parse_many
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import TooManyRequests
 
 from cadre.attendance_messages import (
     hhmm,
@@ -214,8 +217,9 @@ def form(token: str):
 
 
 @functools.cache
-def _parsed_limit(text: str):
-    return parse_limit(text)
+def _parsed_limits(text: str):
+    # Every limit of the setting ("10 per minute;50 per hour"), as the limiter's decorator reads it.
+    return tuple(parse_many(text))
 
 
 def _limit_tap() -> None:
@@ -227,12 +231,19 @@ def _limit_tap() -> None:
     if not limiter.enabled:
         return
     try:
-        allowed = limiter.limiter.hit(_parsed_limit(_signin_limit()), "signin-tap", _trainee_key())
+        keys = [k for k in (limiter._key_prefix, "signin-tap", _trainee_key()) if k]  # noqa: SLF001
+        breached = [item for item in _parsed_limits(_signin_limit()) if not limiter.limiter.hit(item, *keys)]
+        # Retry-After, as the limiter's own 429s say (RATELIMIT_HEADERS_ENABLED): read only when refused.
+        retry_after = (
+            max(limiter.limiter.get_window_stats(item, *keys).reset_time for item in breached)
+            if breached
+            else 0
+        )
     except Exception:  # noqa: BLE001 - a storage outage must not stop a class signing in
         current_app.logger.warning("sign-in rate limit storage failed; request allowed", exc_info=True)
         return
-    if not allowed:
-        abort(429)
+    if breached:
+        raise TooManyRequests(retry_after=max(1, math.ceil(retry_after - time.time())))
 
 
 def _confirm():
