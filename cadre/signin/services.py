@@ -204,9 +204,11 @@ _PHONES_OF_TRAINEE = text(
 
 def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str) -> bool:
     """Has the trainee signed in for other sessions, never with this phone? (one indexed query)"""
-    used, this_one = db.session.connection().execute(
-        _PHONES_OF_TRAINEE, {"device": device_id, "trainee": trainee_id, "session": session_id}
-    ).one()
+    used, this_one = (
+        db.session.connection()
+        .execute(_PHONES_OF_TRAINEE, {"device": device_id, "trainee": trainee_id, "session": session_id})
+        .one()
+    )
     return bool(used) and not this_one
 
 
@@ -347,7 +349,15 @@ def plan_sign_in(session_id: int, trainee_id: int | None, *, now: datetime | Non
 def record_sign_in(
     plan: SignInPlan, *, device_id: str | None, ip: str | None = None, actor_id: int | None = None
 ) -> SignInOutcome:
-    """Write a planned sign-in; a racing twin that got there first keeps its time."""
+    """Write a planned sign-in; a racing twin that got there first keeps its time.
+
+    The checks run again first, inside the write: a withdrawal, an archived cohort or a
+    cancelled session committed since plan_sign_in still refuses (SQLite: the write lock
+    makes this exact; PostgreSQL: what committed before this statement is seen).
+    """
+    again = plan_sign_in(plan.session_id, plan.trainee_id, now=plan.at)
+    if isinstance(again, SignInOutcome):
+        return again  # a twin signed in meanwhile: its time stays
     if _claim_device(plan.session_id, plan.cohort_id, plan.trainee_id, device_id, "in", ip) is not None:
         return SignInOutcome(PROXY_SUSPECTED, session_title=plan.session_title)
     inserted = _insert_ignoring_conflict(

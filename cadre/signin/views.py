@@ -231,8 +231,15 @@ def _limit_tap() -> None:
     if not limiter.enabled:
         return
     try:
+        items = _parsed_limits(_signin_limit())
+    except ValueError:  # as the limiter's decorator does with a limit it cannot read: log it, apply none
+        current_app.logger.error(
+            "sign-in rate limit %r cannot be read; taps are not limited", _signin_limit()
+        )
+        return
+    try:
         keys = [k for k in (limiter._key_prefix, "signin-tap", _trainee_key()) if k]  # noqa: SLF001
-        breached = [item for item in _parsed_limits(_signin_limit()) if not limiter.limiter.hit(item, *keys)]
+        breached = [item for item in items if not limiter.limiter.hit(item, *keys)]
         # Retry-After, as the limiter's own 429s say (RATELIMIT_HEADERS_ENABLED): read only when refused.
         retry_after = (
             max(limiter.limiter.get_window_stats(item, *keys).reset_time for item in breached)
