@@ -27,6 +27,24 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-password-1"
 
 
+def time_app(app) -> list[float]:
+    """Wrap the app so that [0] of the list returned holds the CPU of its last request.
+
+    CPU inside the app only (not the test client's building and parsing of the request).
+    """
+    inner_wsgi = app.wsgi_app
+    app_cpu = [0.0]
+
+    def timed_wsgi(environ, start_response):
+        started = time.thread_time()
+        body = b"".join(inner_wsgi(environ, start_response))
+        app_cpu[0] = time.thread_time() - started
+        return [body]
+
+    app.wsgi_app = timed_wsgi
+    return app_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
@@ -70,17 +88,7 @@ def main() -> None:
     from cadre.models import Role, User
 
     app = create_app()
-    # CPU inside the app only (not the test client's building and parsing): a WSGI wrapper.
-    inner_wsgi = app.wsgi_app
-    app_cpu = [0.0]
-
-    def timed_wsgi(environ, start_response):
-        started = time.thread_time()
-        body = b"".join(inner_wsgi(environ, start_response))
-        app_cpu[0] = time.thread_time() - started
-        return [body]
-
-    app.wsgi_app = timed_wsgi
+    app_cpu = time_app(app)
     statements = [0]
     show = [False]
     with app.app_context():
@@ -163,16 +171,7 @@ def floor_cpu(url: str) -> tuple[float, float]:
     import signin_floor_app
 
     floor_app = signin_floor_app.app
-    inner_wsgi = floor_app.wsgi_app
-    app_cpu = [0.0]
-
-    def timed_wsgi(environ, start_response):
-        started = time.thread_time()
-        body = b"".join(inner_wsgi(environ, start_response))
-        app_cpu[0] = time.thread_time() - started
-        return [body]
-
-    floor_app.wsgi_app = timed_wsgi
+    app_cpu = time_app(floor_app)
     client = floor_app.test_client()
     gets, posts = [], []
     for number in range(200):

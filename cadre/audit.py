@@ -36,18 +36,23 @@ def record(
         db.session.flush()  # the object needs its id
         object_type = object_type or type(obj).__tablename__
         object_id = object_id if object_id is not None else obj.id
-    event = AuditEvent(
-        action=action,
-        object_type=object_type or "",
-        object_id=object_id,
-        cohort_id=cohort_id,
-        actor_id=actor_id if actor_id is not None else _actor_id(),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        ip=request.remote_addr if has_request_context() else None,
-    )
+    event = AuditEvent(**_values(action, object_type or "", object_id, cohort_id, actor_id, before, after))
     db.session.add(event)
     return event
+
+
+def _values(action, object_type, object_id, cohort_id, actor_id, before, after) -> dict:
+    """An audit event's columns (but its time): the actor and address default to the request's."""
+    return {
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "cohort_id": cohort_id,
+        "actor_id": actor_id if actor_id is not None else _actor_id(),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        "ip": request.remote_addr if has_request_context() else None,
+    }
 
 
 _INSERT = AuditEvent.__table__.insert()
@@ -68,20 +73,8 @@ def record_now(
     For the hot path of sign-in (a whole class within a minute), where adding an ORM
     object only to flush it at commit costs more than the rest of the write.
     """
-    db.session.connection().execute(
-        _INSERT,
-        {
-            "at": utcnow(),
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "cohort_id": cohort_id,
-            "actor_id": actor_id if actor_id is not None else _actor_id(),
-            "before": _jsonable(before),
-            "after": _jsonable(after),
-            "ip": request.remote_addr if has_request_context() else None,
-        },
-    )
+    values = _values(action, object_type, object_id, cohort_id, actor_id, before, after)
+    db.session.connection().execute(_INSERT, {**values, "at": utcnow()})
 
 
 def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict:

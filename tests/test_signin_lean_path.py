@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import delete, update
 
 from cadre.extensions import db
-from cadre.models import AttendanceRecord, AuditEvent, LoginSession, Role, User
+from cadre.models import AuditEvent, LoginSession, Role, User
 from cadre.models.types import utcnow
 from tests.factories import login, make_cohort, make_session, make_trainee_user, make_user
-from tests.test_signin_flow import scan_and_tap, ticket_of, token_for
+from tests.test_signin_flow import records, scan_and_tap, ticket_of, token_for
 
 
 @pytest.fixture
@@ -28,10 +28,6 @@ def cohort(app):
 @pytest.fixture
 def live(cohort):
     return make_session(cohort, starts_at=utcnow() - timedelta(minutes=5), title="基层治理专题讲座")
-
-
-def records(session):
-    return db.session.query(AttendanceRecord).filter_by(session_id=session.id).all()
 
 
 def _asked_to_log_in(response) -> bool:

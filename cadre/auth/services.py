@@ -113,15 +113,28 @@ def load_login(session_id: str, *, lifetime: timedelta) -> User | None:
     if row is None:
         return None
     user, login = row
-    if not hmac.compare_digest(login.password_fingerprint, user.password_fingerprint):
-        return None  # the password was changed or reset since: every older login ends
-    now = utcnow()
-    if login.last_seen_at < now - lifetime:
+    if not login_lasts(login.id, login.password_fingerprint, login.last_seen_at, user, lifetime=lifetime):
         return None
     user.session_token = token
-    if now - login.last_seen_at > LAST_SEEN_EVERY:
-        _note_last_seen(login.id, now)
     return user
+
+
+def login_lasts(
+    login_id: int, fingerprint: str, last_seen_at: datetime, user: User, *, lifetime: timedelta
+) -> bool:
+    """Does a login row still log its user in? Notes when it was last seen (at most once an hour).
+
+    A password changed or reset since the login ends it, and so does a login not seen for
+    `lifetime`. Every way of reading a login (load_login, the sign-in page's own) asks this.
+    """
+    if not hmac.compare_digest(fingerprint, user.password_fingerprint):
+        return False
+    now = utcnow()
+    if last_seen_at < now - lifetime:
+        return False
+    if now - last_seen_at > LAST_SEEN_EVERY:
+        _note_last_seen(login_id, now)
+    return True
 
 
 def _note_last_seen(login_id: int, now: datetime) -> None:

@@ -14,15 +14,12 @@ and Flask-Login does what it does everywhere else.
 
 from __future__ import annotations
 
-import hmac
-
 from flask import current_app, g, session
 from sqlalchemy import bindparam, select
 
-from cadre.auth.services import LAST_SEEN_EVERY, _digest, _note_last_seen, _parse_session_id
+from cadre.auth.services import _digest, _parse_session_id, login_lasts
 from cadre.extensions import db, login_manager
 from cadre.models import LoginSession, User
-from cadre.models.types import utcnow
 
 _users = User.__table__
 _logins = LoginSession.__table__
@@ -71,13 +68,9 @@ def login() -> bool:
         is_active_account=row.is_active_account,
         password_hash=row.password_hash,
     )
-    if not hmac.compare_digest(row.password_fingerprint, user.password_fingerprint):
-        return False  # the password was changed or reset since: no login, as load_login says
-    now = utcnow()
-    if row.last_seen_at < now - current_app.config["REMEMBER_COOKIE_DURATION"]:
-        return False
-    if now - row.last_seen_at > LAST_SEEN_EVERY:
-        _note_last_seen(row.login_id, now)
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
+    if not login_lasts(row.login_id, row.password_fingerprint, row.last_seen_at, user, lifetime=lifetime):
+        return False  # as load_login answers: no login
     user.session_token = token
     g._login_user = user
     return True
