@@ -300,6 +300,25 @@ def measure_floor(args, work: Path, database_url: str, n: int) -> dict:
         stop(server)
 
 
+def production_ratelimit_storage() -> str:
+    """The limiter's storage of the README's deployment (REDIS_URL): Redis when one answers, else memory://.
+
+    With memory:// each worker counts on its own and the limits library starts a timer
+    thread to expire counters, which is not how a deployment with several workers runs.
+    """
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        address = (parsed.hostname or "127.0.0.1", parsed.port or 6379)
+        with socket.create_connection(address, timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return url
+    except OSError:
+        pass
+    return "memory://"
+
+
 def report(name: str, r: dict) -> None:
     extra = f", records {r['records']}, duplicates {r['duplicates']}" if "records" in r else ""
     print(
@@ -350,8 +369,8 @@ def main() -> None:
     parser.add_argument("--trainees", type=int, default=200)
     parser.add_argument(
         "--ratelimit-storage",
-        default="memory://",
-        help="where the app keeps its rate-limit counters, e.g. redis://127.0.0.1:6379/15 (default: memory://)",
+        help="where the app keeps its rate-limit counters, e.g. memory:// (default: Redis as the "
+        "README's deployment sets it, REDIS_URL or redis://127.0.0.1:6379/15 when it answers, else memory://)",
     )
     parser.add_argument("--concurrency", type=int, default=50)
     # bin/serve's production settings (WEB_CONCURRENCY defaults to 2 workers, 4 threads each):
@@ -359,6 +378,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    args.ratelimit_storage = args.ratelimit_storage or production_ratelimit_storage()
+    print(f"rate-limit counters: {args.ratelimit_storage}")
     for database in args.database or ["sqlite"]:
         run_one(args, None if database == "sqlite" else database)
 
