@@ -280,6 +280,9 @@ def count_records(env: dict, session_id: int) -> tuple[int, int]:
 def measure_floor(args, work: Path, database_url: str, n: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_DATABASE")}
     env.update(DATABASE_URL=database_url, PYTHONPATH=str(ROOT / "bench"))
+    # The table first, in one process: two workers creating it at once race, the loser fails
+    # to boot and gunicorn shuts down mid-run (seen as the floor's "connection refused").
+    subprocess.run([sys.executable, "-c", "import signin_floor_app"], cwd=ROOT, env=env, check=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = gunicorn("signin_floor_app:app", env, port, args, work / "floor.log")
