@@ -7,6 +7,7 @@ from typing import Any
 from flask import has_request_context, request
 from flask_login import current_user
 
+from cadre.db_util import Prepared
 from cadre.extensions import db
 from cadre.models import AuditEvent
 from cadre.models.types import utcnow
@@ -55,7 +56,8 @@ def _values(action, object_type, object_id, cohort_id, actor_id, before, after) 
     }
 
 
-_INSERT = AuditEvent.__table__.insert()
+_COLUMNS = ("action", "object_type", "object_id", "cohort_id", "actor_id", "before", "after", "ip", "at")
+_INSERT = Prepared(AuditEvent.__table__.insert(), column_keys=_COLUMNS)
 
 
 def record_now(
@@ -74,7 +76,7 @@ def record_now(
     object only to flush it at commit costs more than the rest of the write.
     """
     values = _values(action, object_type, object_id, cohort_id, actor_id, before, after)
-    db.session.connection().execute(_INSERT, {**values, "at": utcnow()})
+    _INSERT.execute({**values, "at": utcnow()})
 
 
 def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict:

@@ -18,14 +18,15 @@ from flask import current_app, g, session
 from sqlalchemy import bindparam, select
 
 from cadre.auth.services import _digest, _parse_session_id, login_lasts
-from cadre.extensions import db, login_manager
+from cadre.db_util import Prepared
+from cadre.extensions import login_manager
 from cadre.models import LoginSession, User
 
 _users = User.__table__
 _logins = LoginSession.__table__
 
 # Built once: a Core statement with bound parameters compiles once per process.
-_LOGIN = (
+_LOGIN = Prepared(
     select(
         _users.c.id,
         _users.c.username,
@@ -55,7 +56,7 @@ def login() -> bool:
     if login_manager._session_protection_failed():  # the check Flask-Login makes before loading
         return False
     user_id, token = parsed
-    row = db.session.connection().execute(_LOGIN, {"user_id": user_id, "token_hash": _digest(token)}).first()
+    row = _LOGIN.first({"user_id": user_id, "token_hash": _digest(token)})
     if row is None:
         return False
     user = User(

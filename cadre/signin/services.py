@@ -20,6 +20,7 @@ from sqlalchemy import and_, bindparam, select, text, update
 from cadre import audit
 from cadre.attendance.common import refuse_archived, session_rules
 from cadre.attendance_messages import rule_error_message
+from cadre.db_util import Prepared
 from cadre.enums import AttendanceStatus, EnrollmentStatus, SignInMethod
 from cadre.extensions import db
 from cadre.models import (
@@ -102,7 +103,7 @@ def _conflict_insert(table, keys: tuple[str, ...], conflict: tuple[str, ...]):
         f'INSERT INTO "{table.name}" ({columns}) VALUES ({params}) '  # noqa: S608
         f'ON CONFLICT ({targets}) DO NOTHING RETURNING "id"'
     )
-    return text(sql).bindparams(*(bindparam(k, type_=table.c[k].type) for k in keys))
+    return Prepared(text(sql).bindparams(*(bindparam(k, type_=table.c[k].type) for k in keys)))
 
 
 def _insert_ignoring_conflict(model, values: dict, conflict: list[str]):
@@ -120,7 +121,7 @@ def _insert_ignoring_conflict(model, values: dict, conflict: list[str]):
             values[column.key] = default.arg(None) if default.is_callable else default.arg
     stmt = _conflict_insert(table, tuple(sorted(values)), tuple(conflict))
     # RETURNING, not rowcount: the ORM's rowcount for an INSERT is not reliable on every driver.
-    return db.session.connection().execute(stmt, values).scalar()
+    return stmt.scalar(values)
 
 
 def _load_for_trainee(
@@ -196,18 +197,18 @@ def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: s
 SHARED_DEVICE = "shared_device"  # the phone signed in someone else for this session: refused
 NEW_DEVICE = "new_device"  # first sign-in from a phone new to a trainee who used another: allowed
 
-_PHONES_OF_TRAINEE = text(
-    "SELECT count(*), max(CASE WHEN device_id = :device THEN 1 ELSE 0 END) FROM signin_devices "
-    "WHERE trainee_id = :trainee AND session_id <> :session"
+_PHONES_OF_TRAINEE = Prepared(
+    text(
+        "SELECT count(*), max(CASE WHEN device_id = :device THEN 1 ELSE 0 END) FROM signin_devices "
+        "WHERE trainee_id = :trainee AND session_id <> :session"
+    )
 )
 
 
 def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str) -> bool:
     """Has the trainee signed in for other sessions, never with this phone? (one indexed query)"""
-    used, this_one = (
-        db.session.connection()
-        .execute(_PHONES_OF_TRAINEE, {"device": device_id, "trainee": trainee_id, "session": session_id})
-        .one()
+    used, this_one = _PHONES_OF_TRAINEE.first(
+        {"device": device_id, "trainee": trainee_id, "session": session_id}
     )
     return bool(used) and not this_one
 
@@ -246,7 +247,7 @@ _cohorts = Cohort.__table__
 
 # The session, its cohort, the trainee's enrollment and record: one prebuilt Core statement
 # (compiled once per process; the ORM query it replaces cost about 2 ms of CPU per sign-in).
-_PLAN = (
+_PLAN = Prepared(
     select(
         _sessions.c.id,
         _sessions.c.cohort_id,
@@ -281,7 +282,7 @@ _PLAN = (
 
 
 _venues = Venue.__table__
-_CARD = (
+_CARD = Prepared(
     select(
         _sessions.c.id,
         _sessions.c.title,
@@ -296,7 +297,7 @@ _CARD = (
 
 def session_card(session_id: int):
     """What the sign-in page shows of a session (title, times, venue), or None when it is gone."""
-    return db.session.connection().execute(_CARD, {"session": session_id}).first()
+    return _CARD.first({"session": session_id})
 
 
 @dataclass(frozen=True)
@@ -320,7 +321,7 @@ def plan_sign_in(session_id: int, trainee_id: int | None, *, now: datetime | Non
     now = now or utcnow()
     if trainee_id is None:
         raise ServiceError(_("只有学员账号可以签到。请用您自己的学员账号登录。"))
-    row = db.session.connection().execute(_PLAN, {"session": session_id, "trainee": trainee_id}).first()
+    row = _PLAN.first({"session": session_id, "trainee": trainee_id})
     if row is None:
         raise NotFound(_("找不到这次课程，可能已被删除。"))
     _check_enrollment(row.enrollment_status)
