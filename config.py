@@ -67,6 +67,9 @@ class Config:
     SIGNIN_POLL_SECONDS = 3
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute")
     SIGNIN_RATE_LIMIT_PER_IP = os.environ.get("SIGNIN_RATE_LIMIT_PER_IP", "3000 per minute")
+    # The QR page and its tap answered by cadre/signin/views_lean.py when they are the common case
+    # (off: every request goes through the Flask view, as tests compare).
+    SIGNIN_LEAN_PATH = os.environ.get("SIGNIN_LEAN_PATH", "1") == "1"
     # The public certificate check, per client address (scanning a stack of certificates is fine).
     CERTIFICATE_VERIFY_RATE_LIMIT = os.environ.get("CERTIFICATE_VERIFY_RATE_LIMIT", "30 per minute")
     # Wrong 6-digit codes a trainee may type per day (right ones do not count): bounds guessing.

@@ -223,6 +223,9 @@ def measure_cadre(args, work: Path, database_url: str) -> tuple[dict, int]:
                 current["url"] = re.search(r'"signin_url":\s*"([^"]+)"', body).group(1)
                 stop_refresh.wait(2)
 
+        # The floor gets the same requests: each phone's cookies as they are now (session,
+        # remember-me), so both servers parse the same headers and the client sends the same bytes.
+        cookies = [list(client.jar) for client in clients]
         refresher = threading.Thread(target=projector, daemon=True)
         refresher.start()
         while not current["url"]:
@@ -246,7 +249,7 @@ def measure_cadre(args, work: Path, database_url: str) -> tuple[dict, int]:
     finally:
         stop(server)
     result["records"], result["duplicates"] = count_records(env, session_id)
-    return result, len(usernames)
+    return result, cookies
 
 
 def trainee_usernames(env: dict) -> list[str]:
@@ -277,7 +280,7 @@ def count_records(env: dict, session_id: int) -> tuple[int, int]:
     return int(n), int(dup)
 
 
-def measure_floor(args, work: Path, database_url: str, n: int) -> dict:
+def measure_floor(args, work: Path, database_url: str, cookies: list) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_DATABASE")}
     env.update(DATABASE_URL=database_url, PYTHONPATH=str(ROOT / "bench"))
     # The table first, in one process: two workers creating it at once race, the loser fails
@@ -288,14 +291,21 @@ def measure_floor(args, work: Path, database_url: str, n: int) -> dict:
     server = gunicorn("signin_floor_app:app", env, port, args, work / "floor.log")
     try:
         wait_for(base + "/s/x", server, work / "floor.log")
-        clients = [Client(base) for _ in range(n)]
+        clients = []
+        for jar in cookies:  # Cadre's phones' cookies: the floor's requests carry the same headers
+            client = Client(base)
+            for cookie in jar:
+                client.jar.set_cookie(cookie)
+            clients.append(client)
         token = secrets.token_urlsafe(21)
+        csrf_like = secrets.token_urlsafe(68)  # the length of Cadre's signed CSRF token
 
         def one(client: Client):
             t1, status, page = timed(client, f"/s/{token}")
             if status != 200:
                 return [t1], False, f"GET {status}"
-            t2, status, body = timed(client, f"/s/{token}", {"who": str(id(client)), "ticket": page[-40:]})
+            fields = {"who": str(id(client)), "csrf_token": csrf_like, "ticket": page[-40:]}
+            t2, status, body = timed(client, f"/s/{token}", fields)
             return [t1, t2], status == 200 and body == "ok", f"POST {status} {body[:40]}"
 
         return drive(clients, one, args.concurrency)
@@ -344,8 +354,8 @@ def run_one(args, database: str | None) -> None:
             f"{args.trainees} trainees, {args.concurrency} concurrent clients, "
             f"load average before {os.getloadavg()[0]:.1f}"
         )
-        cadre, n = measure_cadre(args, work, cadre_url)
-        floor = measure_floor(args, work, floor_url, n)
+        cadre, cookies = measure_cadre(args, work, cadre_url)
+        floor = measure_floor(args, work, floor_url, cookies)
         report("cadre", cadre)
         report("floor", floor)
         print(

@@ -69,13 +69,17 @@ def record_now(
     actor_id: int | None = None,
     before: dict | None = None,
     after: dict | None = None,
+    ip: str | None = None,
 ) -> None:
     """``record()`` for a row written with Core, not the ORM: one INSERT at once, same transaction.
 
     For the hot path of sign-in (a whole class within a minute), where adding an ORM
-    object only to flush it at commit costs more than the rest of the write.
+    object only to flush it at commit costs more than the rest of the write. `ip` for a
+    caller outside a request context (the lean sign-in tap); else the request's.
     """
     values = _values(action, object_type, object_id, cohort_id, actor_id, before, after)
+    if ip is not None:
+        values["ip"] = ip
     _INSERT.execute({**values, "at": utcnow()})
 
 

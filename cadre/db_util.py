@@ -1,9 +1,44 @@
-"""Database plumbing: SQLite pragmas, and BEGIN IMMEDIATE when `cadre.services.begin_write` asks."""
+"""Database plumbing: SQLite pragmas, BEGIN IMMEDIATE when `cadre.services.begin_write` asks,
+statements run straight on the driver (Prepared), optionally on a connection of their own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+# The pooled DBAPI connection Prepared statements use instead of the ORM session's (direct_connection).
+_direct: ContextVar = ContextVar("cadre_direct_connection", default=None)
+
+
+class NeedsOrmSession(Exception):  # noqa: N818 - a signal, not an error to show
+    """Raised where code that needs the ORM session is reached inside direct_connection()."""
+
+
+@contextmanager
+def direct_connection(engine: Engine) -> Iterator[object]:
+    """Prepared statements of the block run on one pooled DBAPI connection, without an ORM session.
+
+    For the sign-in page and its tap (cadre/signin/views_lean.py): an ORM session, its checkout
+    and its BEGIN cost more CPU than the two or six statements they carry. The caller
+    commits or rolls back; the pool rolls back whatever is left when the block ends.
+    """
+    raw = engine.raw_connection()
+    token = _direct.set((raw, engine))
+    try:
+        yield raw
+    finally:
+        _direct.reset(token)
+        raw.close()
+
+
+def require_orm_session() -> None:
+    """Code that writes through the ORM calls this first: inside direct_connection() it cannot."""
+    if _direct.get() is not None:
+        raise NeedsOrmSession
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -39,9 +74,10 @@ class Prepared:
     For the few statements a whole class sends within a minute (the sign-in page and its
     tap): SQLAlchemy's execution of even a cached statement costs about 0.09 ms of CPU
     each, the driver's own call a tenth of that. The statement runs on the session's
-    connection, inside its transaction, with the types' own bind and result processing
-    (so values read and written are the ones the ORM reads and writes), with the engine's
-    before_cursor_execute listeners called, and driver errors raised as SQLAlchemy's.
+    connection (or direct_connection()'s), inside its transaction, with the types' own
+    bind and result processing (so values read and written are the ones the ORM reads and
+    writes), with the engine's before_cursor_execute listeners called, and driver errors
+    raised as SQLAlchemy's.
     Rows are named tuples of the selected columns.
     """
 
@@ -60,10 +96,17 @@ class Prepared:
     def _run(self, params: dict):
         from sqlalchemy import exc
 
-        from cadre.extensions import db
+        direct = _direct.get()
+        if direct is None:
+            from cadre.extensions import db
 
-        connection = db.session.connection()
-        dialect = connection.dialect
+            connection = db.session.connection()
+            dbapi_connection, engine = connection.connection.dbapi_connection, connection.engine
+            listen = connection._has_events or engine._has_events  # noqa: SLF001 - tests' listeners
+        else:
+            (dbapi_connection, engine), connection = direct, None
+            listen = engine._has_events  # noqa: SLF001
+        dialect = engine.dialect
         compiled = self._compiled(dialect)
         values = {**compiled.defaults, **params}
         for name, process in compiled.processors.items():
@@ -71,9 +114,9 @@ class Prepared:
                 values[name] = process(values[name])
         names = compiled.names
         parameters = tuple(values[name] for name in names) if names is not None else values
-        cursor = connection.connection.dbapi_connection.cursor()
-        if connection._has_events or connection.engine._has_events:  # noqa: SLF001 - tests' listeners
-            connection.dispatch.before_cursor_execute(
+        cursor = dbapi_connection.cursor()
+        if listen:
+            (connection or engine).dispatch.before_cursor_execute(
                 connection, cursor, compiled.sql, parameters, None, False
             )
         try:

@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -19,7 +19,10 @@ log = logging.getLogger(__name__)
 def select_locale() -> str:
     from flask import current_app, has_request_context
 
-    lang = session.get("lang") if has_request_context() else None
+    if "session_lang" in g:  # read from the session cookie by cadre/signin/views_lean.py
+        lang = g.session_lang
+    else:
+        lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -64,6 +67,11 @@ def create_app(config: object | str | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY and config.__name__ == "ProductionConfig":
         raise RuntimeError("SECRET_KEY must be set in production")
+
+    from cadre.signin.views_lean import LeanSignIn
+
+    # Inside ProxyFix (below): the lean sign-in page sees the client's address and scheme.
+    app.wsgi_app = LeanSignIn(app, app.wsgi_app)
 
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -297,21 +305,33 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         h = response.headers
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
-            "form-action 'self'",
-        )
-        h.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            h.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            h.setdefault("Cache-Control", "private, no-store")
+        authenticated = bool(current_user and getattr(current_user, "is_authenticated", False))
+        for name, value in security_header_items(app.config, authenticated):
+            h.setdefault(name, value)
         return response
+
+
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def security_header_items(config, authenticated: bool) -> list[tuple[str, str]]:
+    """The headers every response carries (those a view set itself stay), in order."""
+    items = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Content-Security-Policy", _CSP),
+        ("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)"),
+    ]
+    if config.get("SESSION_COOKIE_SECURE"):
+        items.append(("Strict-Transport-Security", "max-age=31536000"))
+    if authenticated:
+        items.append(("Cache-Control", "private, no-store"))
+    return items
 
 
 def _register_template_helpers(app: Flask) -> None:

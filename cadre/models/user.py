@@ -62,7 +62,7 @@ class User(UserMixin, db.Model):
     @property
     def password_fingerprint(self) -> str:
         """A short digest of the password hash; it changes whenever the password does."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return password_fingerprint_of(self.password_hash)
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember-me cookies: "<id>:<login token>".
@@ -89,3 +89,8 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+def password_fingerprint_of(password_hash: str) -> str:
+    """User.password_fingerprint of a password hash read without the ORM."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]

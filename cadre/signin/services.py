@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, select, text, update
 from cadre import audit
 from cadre.attendance.common import refuse_archived, session_rules
 from cadre.attendance_messages import rule_error_message
-from cadre.db_util import Prepared
+from cadre.db_util import Prepared, require_orm_session
 from cadre.enums import AttendanceStatus, EnrollmentStatus, SignInMethod
 from cadre.extensions import db
 from cadre.models import (
@@ -167,6 +167,20 @@ def _record(session_id: int, trainee_id: int) -> AttendanceRecord | None:
     )
 
 
+_RECORD_TIME = Prepared(
+    select(AttendanceRecord.__table__.c.status, AttendanceRecord.__table__.c.signed_in_at).where(
+        AttendanceRecord.__table__.c.session_id == bindparam("session"),
+        AttendanceRecord.__table__.c.trainee_id == bindparam("trainee"),
+    )
+)
+_DEVICE_OWNER = Prepared(
+    select(SignInDevice.__table__.c.trainee_id).where(
+        SignInDevice.__table__.c.session_id == bindparam("session"),
+        SignInDevice.__table__.c.device_id == bindparam("device"),
+    )
+)
+
+
 def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: str | None, purpose: str, ip):
     """None when the phone is this trainee's for the session; else the suspected-proxy row written."""
     if device_id is None:
@@ -183,11 +197,7 @@ def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: s
         if _new_phone_of_known_trainee(session_id, trainee_id, device_id):
             _flag(session_id, cohort_id, trainee_id, None, device_id, purpose, ip, NEW_DEVICE)
         return None
-    owner = db.session.scalar(
-        select(SignInDevice.trainee_id).where(
-            SignInDevice.session_id == session_id, SignInDevice.device_id == device_id
-        )
-    )
+    owner = _DEVICE_OWNER.scalar({"session": session_id, "device": device_id})
     if owner == trainee_id:
         return None
     return _flag(session_id, cohort_id, trainee_id, owner, device_id, purpose, ip, SHARED_DEVICE)
@@ -214,6 +224,7 @@ def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str
 
 
 def _flag(session_id, cohort_id, trainee_id, owner, device_id, purpose, ip, reason) -> SuspectedProxySignIn:
+    require_orm_session()  # the lean tap hands a suspected proxy sign-in to the full view
     suspect = SuspectedProxySignIn(
         session_id=session_id,
         trainee_id=trainee_id,
@@ -359,6 +370,24 @@ def record_sign_in(
     again = plan_sign_in(plan.session_id, plan.trainee_id, now=plan.at)
     if isinstance(again, SignInOutcome):
         return again  # a twin signed in meanwhile: its time stays
+    return _write_planned(plan, device_id=device_id, ip=ip, actor_id=actor_id)
+
+
+def sign_in_within_write(
+    session_id: int, trainee_id: int, *, device_id: str | None, ip: str | None, actor_id: int | None
+) -> SignInOutcome:
+    """Check and record a sign-in inside the caller's write transaction (the lean tap's one pass).
+
+    The same as plan_sign_in then record_sign_in, reading the checks once: inside the write
+    they are exact already (SQLite's write lock; PostgreSQL sees what committed before).
+    """
+    plan = plan_sign_in(session_id, trainee_id)
+    if isinstance(plan, SignInOutcome):
+        return plan
+    return _write_planned(plan, device_id=device_id, ip=ip, actor_id=actor_id)
+
+
+def _write_planned(plan: SignInPlan, *, device_id: str | None, ip: str | None, actor_id: int | None):
     if _claim_device(plan.session_id, plan.cohort_id, plan.trainee_id, device_id, "in", ip) is not None:
         return SignInOutcome(PROXY_SUSPECTED, session_title=plan.session_title)
     inserted = _insert_ignoring_conflict(
@@ -376,7 +405,7 @@ def record_sign_in(
     )
     if inserted is None:
         # A racing twin (double tap, second phone) got there first: its time stays.
-        record = _record(plan.session_id, plan.trainee_id)
+        record = _RECORD_TIME.first({"session": plan.session_id, "trainee": plan.trainee_id})
         return _already(plan.session_title, record.status, record.signed_in_at)
     audit.record_now(
         "attendance.signed_in",
@@ -384,6 +413,7 @@ def record_sign_in(
         object_id=inserted,
         cohort_id=plan.cohort_id,
         actor_id=actor_id,
+        ip=ip,
         after={
             "status": plan.status,
             "signed_in_at": plan.at,

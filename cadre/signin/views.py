@@ -130,16 +130,18 @@ def _ticket_serializer(key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(key, salt="cadre-signin-ticket")
 
 
-def _make_ticket(session_id: int, purpose: str) -> str:
-    return _tickets().dumps({"s": session_id, "p": purpose, "u": current_user.id})
+def make_ticket(session_id: int, purpose: str, user_id: int) -> str:
+    """What the confirm page's form carries: this session and purpose, for this user, for a few minutes."""
+    return _tickets().dumps({"s": session_id, "p": purpose, "u": user_id})
 
 
-def _read_ticket(ticket: str | None) -> tuple[int, str] | None:
+def read_ticket(ticket: str | None, user_id: int) -> tuple[int, str] | None:
+    """(session id, purpose) of a confirm page's ticket made for this user and still valid; else None."""
     try:
         data = _tickets().loads(ticket or "", max_age=current_app.config.get("SIGNIN_TICKET_SECONDS", 300))
     except BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("u") != current_user.id or data.get("p") not in ("in", "out"):
+    if not isinstance(data, dict) or data.get("u") != user_id or data.get("p") not in ("in", "out"):
         return None
     return int(data["s"]), data["p"]
 
@@ -212,7 +214,10 @@ def form(token: str):
     if card is None:
         return _refusal(_("找不到这次课程，可能已被删除。"), 404)
     return render_template(
-        "signin/confirm.html", s=card, purpose=purpose, ticket=_make_ticket(session_id, purpose)
+        "signin/confirm.html",
+        s=card,
+        purpose=purpose,
+        ticket=make_ticket(session_id, purpose, current_user.id),
     )
 
 
@@ -222,42 +227,52 @@ def _parsed_limits(text: str):
     return tuple(parse_many(text))
 
 
+# Set by cadre/signin/views_lean.py on a tap it counted and then handed to this view: the seconds to
+# wait when the limit refused it, else 0. A WSGI environ key no request header can set.
+TAP_COUNTED = "cadre.signin.tap_counted"
+
+
 def _limit_tap() -> None:
     """SIGNIN_RATE_LIMIT per trainee (per address when logged out): a 429 past it.
 
     Checked here rather than by the limiter's decorator, which resolves its limits and
     keys on every request of the route; the counter and storage are the limiter's own.
     """
+    counted = request.environ.get(TAP_COUNTED)
+    retry_after = tap_retry_after(_signin_limit(), _trainee_key()) if counted is None else counted
+    if retry_after:
+        raise TooManyRequests(retry_after=retry_after)
+
+
+def tap_retry_after(limit: str, key: str) -> int:
+    """Count one tap on `key` against `limit`: 0 when allowed, else the seconds to wait."""
     if not limiter.enabled:
-        return
+        return 0
     try:
-        items = _parsed_limits(_signin_limit())
+        items = _parsed_limits(limit)
     except ValueError:  # as the limiter's decorator does with a limit it cannot read: log it, apply none
-        current_app.logger.error(
-            "sign-in rate limit %r cannot be read; taps are not limited", _signin_limit()
-        )
-        return
+        current_app.logger.error("sign-in rate limit %r cannot be read; taps are not limited", limit)
+        return 0
     try:
-        keys = [k for k in (limiter._key_prefix, "signin-tap", _trainee_key()) if k]  # noqa: SLF001
+        keys = [k for k in (limiter._key_prefix, "signin-tap", key) if k]  # noqa: SLF001
         breached = [item for item in items if not limiter.limiter.hit(item, *keys)]
         # Retry-After, as the limiter's own 429s say (RATELIMIT_HEADERS_ENABLED): read only when refused.
-        retry_after = (
+        reset = (
             max(limiter.limiter.get_window_stats(item, *keys).reset_time for item in breached)
             if breached
             else 0
         )
     except Exception:  # noqa: BLE001 - a storage outage must not stop a class signing in
         current_app.logger.warning("sign-in rate limit storage failed; request allowed", exc_info=True)
-        return
-    if breached:
-        raise TooManyRequests(retry_after=max(1, math.ceil(retry_after - time.time())))
+        return 0
+    return max(1, math.ceil(reset - time.time())) if breached else 0
 
 
 def _confirm():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     # The CSRF token was checked before the view (CSRFProtect); the ticket says which session.
-    ticket = _read_ticket(request.form.get("ticket"))
+    ticket = read_ticket(request.form.get("ticket"), current_user.id)
     if ticket is None:
         return _refusal(_("签到页面已过期，请重新扫描大屏上的二维码，或输入大屏上的数字码。"))
     session_id, purpose = ticket
