@@ -3,6 +3,7 @@ statements run straight on the driver (Prepared), optionally on a connection of 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,16 +24,59 @@ def direct_connection(engine: Engine) -> Iterator[object]:
     """Prepared statements of the block run on one pooled DBAPI connection, without an ORM session.
 
     For the sign-in page and its tap (cadre/signin/views_lean.py): an ORM session, its checkout
-    and its BEGIN cost more CPU than the two or six statements they carry. The caller
-    commits or rolls back; the pool rolls back whatever is left when the block ends.
+    and its BEGIN cost more CPU than the two or six statements they carry. The connection
+    is in autocommit mode (each read its own transaction; a write begins and commits its
+    own, see begin()): on PostgreSQL a pool of its own, without the ping before each
+    checkout (a connection found dead raises here, is discarded, and the caller's fallback
+    answers). The pool rolls back whatever is left when the block ends.
     """
-    raw = engine.raw_connection()
+    raw = _autocommit_engine(engine).raw_connection()
     token = _direct.set((raw, engine))
     try:
         yield raw
+    except Exception as err:
+        orig = getattr(err, "orig", err)
+        dbapi = engine.dialect.loaded_dbapi
+        if isinstance(orig, dbapi.Error) and engine.dialect.is_disconnect(orig, raw.dbapi_connection, None):
+            raw.invalidate()  # not back into the pool
+        raise
     finally:
         _direct.reset(token)
         raw.close()
+
+
+def begin(connection) -> None:
+    """Start a write on a direct_connection(): on SQLite BEGIN IMMEDIATE (the write lock first)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("BEGIN IMMEDIATE" if _is_sqlite(connection) else "BEGIN")
+    finally:
+        cursor.close()
+
+
+def _is_sqlite(connection) -> bool:
+    return type(connection.dbapi_connection).__module__.startswith("sqlite3")
+
+
+_autocommit_engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _autocommit_engine(engine: Engine) -> Engine:
+    """The engine itself on SQLite (its connections run in autocommit already, configure_sqlite);
+    elsewhere a companion engine on the same database whose connections are in autocommit."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    known = _autocommit_engines.get(engine)
+    if known is None:
+        from sqlalchemy import create_engine
+
+        known = _autocommit_engines[engine] = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+        )
+        # Its connections close with the engine's: disposed with it, or when it is collected.
+        event.listen(engine, "engine_disposed", lambda _engine, companion=known: companion.dispose())
+        weakref.finalize(engine, known.dispose)
+    return known
 
 
 def require_orm_session() -> None:

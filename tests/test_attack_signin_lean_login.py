@@ -510,8 +510,12 @@ def test_a_change_committed_between_the_checks_and_the_write_is_not_overridden(f
 
     Another request (an organizer archiving the cohort, withdrawing the trainee, cancelling the
     session) commits after this tap's checks and before its write lock: the tap writes anyway.
+    The view's path, which checks before its write (the lean path checks only inside it:
+    tests/test_signin_lean_wsgi.py holds it to a change committed before its write).
     """
     from cadre.signin import services as signin_services
+
+    monkeypatch.setitem(file_app.config, "SIGNIN_LEAN_PATH", False)
     from tests.test_signin_concurrency import records as committed_records
     from tests.test_signin_concurrency import ticket_page
 

@@ -221,6 +221,43 @@ def test_a_tap_handed_on_to_the_view_counts_once(app, client, cohort, live, monk
     assert len(records(live)) == 1
 
 
+@pytest.mark.parametrize("change", ["withdrawn", "archived", "cancelled"])
+def test_the_checks_run_inside_the_write_so_a_change_just_committed_refuses(file_app, monkeypatch, change):
+    """An organizer's change commits after the page was opened, just before the tap's write begins."""
+    from sqlalchemy import text
+
+    from cadre import db_util
+    from tests.test_signin_concurrency import records as committed_records
+    from tests.test_signin_concurrency import ticket_page
+
+    cohort = make_cohort(organizers=[make_user(Role.ORGANIZER)])
+    session = make_session(cohort, starts_at=utcnow() - timedelta(minutes=5))
+    user = make_trainee_user(cohort)
+    ids = {"session": session.id, "cohort": cohort.id, "trainee": user.trainee_id}
+    phone = file_app.test_client()
+    login(phone, user.username)
+    token = token_for(session)
+    ticket = ticket_page(phone, token)
+    statements = {
+        "withdrawn": "UPDATE enrollments SET status = 'withdrawn' WHERE trainee_id = :trainee",
+        "archived": "UPDATE cohorts SET archived_at = CURRENT_TIMESTAMP WHERE id = :cohort",
+        "cancelled": "UPDATE training_sessions SET cancelled_at = CURRENT_TIMESTAMP WHERE id = :session",
+    }
+    begin = db_util.begin
+
+    def someone_else_commits_then_begin(connection):
+        with db.engine.begin() as other:  # another request's connection
+            assert other.execute(text(statements[change]), ids).rowcount == 1
+        begin(connection)
+
+    monkeypatch.setattr(db_util, "begin", someone_else_commits_then_begin)
+    with view_calls(file_app) as calls:
+        tap = phone.post(f"/s/{token}", data={"ticket": ticket})
+    assert calls == ["POST"]  # refused inside the lean write, worded by the view
+    assert tap.status_code in (400, 404), tap.get_data(as_text=True)
+    assert committed_records(ids["session"]) == []
+
+
 def test_a_fault_in_the_lean_path_costs_the_trainee_nothing(client, cohort, live, monkeypatch):
     login(client, make_trainee_user(cohort).username)
 

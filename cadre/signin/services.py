@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, select, text, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 
 from cadre import audit
 from cadre.attendance.common import refuse_archived, session_rules
@@ -181,8 +181,20 @@ _DEVICE_OWNER = Prepared(
 )
 
 
-def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: str | None, purpose: str, ip):
-    """None when the phone is this trainee's for the session; else the suspected-proxy row written."""
+def _claim_device(
+    session_id: int,
+    cohort_id: int,
+    trainee_id: int,
+    device_id: str | None,
+    purpose: str,
+    ip,
+    history: tuple[int, int] | None = None,
+):
+    """None when the phone is this trainee's for the session; else the suspected-proxy row written.
+
+    `history`: (phones the trainee used for other sessions, of which this one), when the
+    caller read it already (plan_sign_in does, in the same statement); else it is read here.
+    """
     if device_id is None:
         return None
     claimed = _insert_ignoring_conflict(
@@ -194,7 +206,7 @@ def _claim_device(session_id: int, cohort_id: int, trainee_id: int, device_id: s
         # A phone new to this session: now this trainee's. Flag (never refuse) the first use of a
         # phone new to a trainee who signed in with another one before: a phone whose cookies were
         # cleared after signing someone else in looks new, so the shared-phone check misses it.
-        if _new_phone_of_known_trainee(session_id, trainee_id, device_id):
+        if _new_phone_of_known_trainee(session_id, trainee_id, device_id, history):
             _flag(session_id, cohort_id, trainee_id, None, device_id, purpose, ip, NEW_DEVICE)
         return None
     owner = _DEVICE_OWNER.scalar({"session": session_id, "device": device_id})
@@ -215,11 +227,13 @@ _PHONES_OF_TRAINEE = Prepared(
 )
 
 
-def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str) -> bool:
+def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str, history=None) -> bool:
     """Has the trainee signed in for other sessions, never with this phone? (one indexed query)"""
-    used, this_one = _PHONES_OF_TRAINEE.first(
-        {"device": device_id, "trainee": trainee_id, "session": session_id}
-    )
+    if history is None:
+        history = _PHONES_OF_TRAINEE.first(
+            {"device": device_id, "trainee": trainee_id, "session": session_id}
+        )
+    used, this_one = history
     return bool(used) and not this_one
 
 
@@ -256,7 +270,19 @@ _enrollments = Enrollment.__table__
 _records = AttendanceRecord.__table__
 _cohorts = Cohort.__table__
 
-# The session, its cohort, the trainee's enrollment and record: one prebuilt Core statement
+
+def _phones_elsewhere(this_phone: bool = False):
+    """How many phones the trainee signed in with for other sessions (or: was this one of them)."""
+    devices = SignInDevice.__table__
+    where = [devices.c.trainee_id == bindparam("trainee"), devices.c.session_id != bindparam("session")]
+    if this_phone:
+        where.append(devices.c.device_id == bindparam("device"))
+    name = "this_phone_elsewhere" if this_phone else "phones_elsewhere"
+    return select(func.count()).select_from(devices).where(*where).scalar_subquery().label(name)
+
+
+# The session, its cohort, the trainee's enrollment and record (and the trainee's phones
+# elsewhere, for the proxy check): one prebuilt Core statement
 # (compiled once per process; the ORM query it replaces cost about 2 ms of CPU per sign-in).
 _PLAN = Prepared(
     select(
@@ -276,6 +302,8 @@ _PLAN = Prepared(
         _enrollments.c.status.label("enrollment_status"),
         _records.c.status.label("record_status"),
         _records.c.signed_in_at,
+        _phones_elsewhere(),
+        _phones_elsewhere(this_phone=True),
     )
     .join_from(_sessions, _cohorts, _cohorts.c.id == _sessions.c.cohort_id)
     .outerjoin(
@@ -321,18 +349,23 @@ class SignInPlan:
     trainee_id: int
     status: AttendanceStatus
     at: datetime
+    # The phones the trainee signed in with for other sessions, and of those this one (device_id).
+    phones_elsewhere: tuple[int, int] = (0, 0)
 
 
-def plan_sign_in(session_id: int, trainee_id: int | None, *, now: datetime | None = None):
+def plan_sign_in(
+    session_id: int, trainee_id: int | None, *, now: datetime | None = None, device_id: str | None = None
+):
     """Read-only checks of a sign-in: a SignInPlan to record, or the outcome when already signed in.
 
     Views call it before opening the write, so that the write transaction (which holds
     SQLite's single write lock) is a few INSERTs long while a whole class signs in.
+    With the phone's `device_id`, the plan also knows the trainee's phones for other sessions.
     """
     now = now or utcnow()
     if trainee_id is None:
         raise ServiceError(_("只有学员账号可以签到。请用您自己的学员账号登录。"))
-    row = _PLAN.first({"session": session_id, "trainee": trainee_id})
+    row = _PLAN.first({"session": session_id, "trainee": trainee_id, "device": device_id})
     if row is None:
         raise NotFound(_("找不到这次课程，可能已被删除。"))
     _check_enrollment(row.enrollment_status)
@@ -355,7 +388,8 @@ def plan_sign_in(session_id: int, trainee_id: int | None, *, now: datetime | Non
         status = check_sign_in(rules, now)
     except AttendanceRuleError as err:
         raise ServiceError(rule_error_message(err)) from err
-    return SignInPlan(row.id, row.cohort_id, row.title, trainee_id, status, now)
+    phones = (row.phones_elsewhere, row.this_phone_elsewhere)
+    return SignInPlan(row.id, row.cohort_id, row.title, trainee_id, status, now, phones)
 
 
 def record_sign_in(
@@ -367,10 +401,10 @@ def record_sign_in(
     cancelled session committed since plan_sign_in still refuses (SQLite: the write lock
     makes this exact; PostgreSQL: what committed before this statement is seen).
     """
-    again = plan_sign_in(plan.session_id, plan.trainee_id, now=plan.at)
+    again = plan_sign_in(plan.session_id, plan.trainee_id, now=plan.at, device_id=device_id)
     if isinstance(again, SignInOutcome):
         return again  # a twin signed in meanwhile: its time stays
-    return _write_planned(plan, device_id=device_id, ip=ip, actor_id=actor_id)
+    return _write_planned(again, device_id=device_id, ip=ip, actor_id=actor_id)
 
 
 def sign_in_within_write(
@@ -381,14 +415,15 @@ def sign_in_within_write(
     The same as plan_sign_in then record_sign_in, reading the checks once: inside the write
     they are exact already (SQLite's write lock; PostgreSQL sees what committed before).
     """
-    plan = plan_sign_in(session_id, trainee_id)
+    plan = plan_sign_in(session_id, trainee_id, device_id=device_id)
     if isinstance(plan, SignInOutcome):
         return plan
     return _write_planned(plan, device_id=device_id, ip=ip, actor_id=actor_id)
 
 
 def _write_planned(plan: SignInPlan, *, device_id: str | None, ip: str | None, actor_id: int | None):
-    if _claim_device(plan.session_id, plan.cohort_id, plan.trainee_id, device_id, "in", ip) is not None:
+    claim = (plan.session_id, plan.cohort_id, plan.trainee_id, device_id, "in", ip, plan.phones_elsewhere)
+    if _claim_device(*claim) is not None:
         return SignInOutcome(PROXY_SUSPECTED, session_title=plan.session_title)
     inserted = _insert_ignoring_conflict(
         AttendanceRecord,

@@ -264,7 +264,7 @@ class _Request:
     def _tap(self, user, data: dict, connection):
         from flask import current_app
 
-        from cadre.db_util import NeedsOrmSession
+        from cadre.db_util import NeedsOrmSession, begin
         from cadre.signin import services, views
 
         form = self._form()
@@ -280,7 +280,7 @@ class _Request:
         device_id, self.device_cookie = self._device()
         ip = self.environ.get("REMOTE_ADDR")
         try:
-            _begin_write(connection)
+            begin(connection)
             outcome = services.sign_in_within_write(
                 ticket[0], user.trainee_id, device_id=device_id, ip=ip, actor_id=user.id
             )
@@ -322,15 +322,21 @@ class _Request:
     # ------------------------------------------------------------------ rendering
 
     def _render(self, template: str, user, **context) -> str:
-        from flask import render_template
-        from flask_babel import get_translations
+        """The template with what these pages read of Flask's context, given directly.
+
+        Jinja's own render, not flask.render_template: its context processors and
+        signals cost more than these pages use (tests compare both paths' pages).
+        """
+        from flask import g
+        from flask_babel import get_locale, get_translations
 
         context.setdefault("csrf_token", lambda: "")
-        return render_template(
-            template,
+        return self.app.jinja_env.get_template(template).render(
             # The page's catalogue looked up once, not for every string (Jinja's `_` calls `gettext`).
             gettext=_make_new_gettext(get_translations().gettext),
+            current_language=str(get_locale() or "zh"),
             current_user=user,
+            g=g,
             request=SimpleNamespace(path=self.environ["PATH_INFO"]),
             url_for=self._url_for,
             get_flashed_messages=_no_flashes,
@@ -430,15 +436,3 @@ def _identifier(environ) -> str:
         address = address.encode("utf-8").split(b",")[0].strip()
     base = f"{address}|{agent.encode('utf-8') if agent is not None else None}"
     return hashlib.sha512(base.encode("utf8")).hexdigest()
-
-
-def _begin_write(connection) -> None:
-    """The write's transaction: on SQLite BEGIN IMMEDIATE (the write lock first, as begin_write asks)."""
-    from cadre.extensions import db
-
-    if db.engine.dialect.name == "sqlite":
-        cursor = connection.cursor()
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-        finally:
-            cursor.close()
