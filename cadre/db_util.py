@@ -176,7 +176,9 @@ class Prepared:
         """The first row (a named tuple), or None."""
         cursor, compiled, dialect = self._run(params)
         try:
-            found = cursor.fetchone() if cursor.description else None
+            # Every statement run with first() returns rows (SELECT, or INSERT ... RETURNING);
+            # cursor.description is read once, for the result processors (psycopg builds it anew).
+            found = cursor.fetchone()
             if found is None:
                 return None
             if compiled.row is None:  # a text statement: no typed columns to process

@@ -10,13 +10,15 @@ confirm page signing in for the first time. Everything else, and every doubt, go
 the Flask view unchanged (`signin.views.form`): not logged in, flashed messages or a
 scan remembered in the session, a login to restore from the remember-me cookie, session
 protection objecting, a login whose last-seen time is due, a refused or expired token
-or ticket, a CSRF token the view's CSRFProtect would refuse, sign-out, a trainee already
-signed in, a phone to flag as a suspected proxy, a database error. A POST handed on
-after its tap was counted carries the count (views.TAP_COUNTED), so a tap counts once.
+or ticket, a CSRF token (or, over HTTPS, a referrer) CSRFProtect would refuse, sign-out,
+a refusal to word, a phone to flag as a suspected proxy, a database error, a fault here.
+A POST handed on after its tap was counted carries the count (views.TAP_COUNTED), so a
+tap counts once.
 
-The answer is the view's: the same templates rendered in the app context, the same
-checks and services (plan_sign_in, record_sign_in, the audit event), the same headers
-and cookies; tests/test_signin_lean_wsgi.py compares the two paths response by response.
+The answer is the view's: the same templates, the same checks and services
+(services.sign_in_within_write: the checks read inside the write, the device claim, the
+record, the audit event), the same headers and cookies; tests/test_signin_lean_wsgi.py
+compares the two paths response by response.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ import io
 from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
+from flask_wtf.csrf import same_origin
 from itsdangerous import BadData, URLSafeTimedSerializer
 from jinja2.ext import _make_new_gettext  # Flask-Babel's newstyle gettext, as Jinja wraps it
 from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.wsgi import get_host
 
 from cadre.models.user import password_fingerprint_of
 
@@ -220,7 +224,12 @@ class _Request:
         if not isinstance(token, str) or not hmac.compare_digest(raw, token):
             raise Delegate
         if self.environ.get("wsgi.url_scheme") == "https" and config.get("WTF_CSRF_SSL_STRICT", True):
-            raise Delegate  # the referrer check over HTTPS: the view's own
+            # Over HTTPS the referrer must be this site (CSRFProtect.protect, request.host).
+            referrer = self.environ.get("HTTP_REFERER")
+            if not referrer or config.get("TRUSTED_HOSTS") is not None:
+                raise Delegate
+            if not same_origin(referrer, f"https://{get_host(self.environ)}/"):
+                raise Delegate
 
     # ------------------------------------------------------------------ the answer
 
