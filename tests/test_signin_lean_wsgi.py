@@ -39,7 +39,8 @@ def view_calls(app):
     from cadre.signin.views_lean import LeanSignIn
 
     lean = app.wsgi_app
-    lean = getattr(lean, "app", lean)  # inside ProxyFix when TRUSTED_PROXIES is set
+    if not isinstance(lean, LeanSignIn):
+        lean = lean.app  # inside ProxyFix when TRUSTED_PROXIES is set
     assert isinstance(lean, LeanSignIn)
     calls: list[str] = []
     flask_app = lean.wsgi_app
