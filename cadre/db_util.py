@@ -3,9 +3,10 @@ statements run straight on the driver (Prepared), optionally on a connection of 
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -43,6 +44,26 @@ def direct_connection(engine: Engine) -> Iterator[object]:
     finally:
         _direct.reset(token)
         raw.close()
+
+
+# SQLite has one writer. Waiting for it, SQLite's busy handler sleeps 1, 2, 5, 10 ms ...
+# between tries, many times longer than a sign-in holds the lock; the threads of one
+# process take turns on this lock first, so only other processes meet the busy handler.
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def write_transaction(connection) -> Iterator[None]:
+    """BEGIN (IMMEDIATE on SQLite) ... COMMIT on a direct_connection(); ROLLBACK if the block raises."""
+    sqlite = _is_sqlite(connection)
+    with _sqlite_writer if sqlite else nullcontext():
+        begin(connection)
+        try:
+            yield
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
 
 
 def begin(connection) -> None:

@@ -247,7 +247,7 @@ def test_the_checks_run_inside_the_write_so_a_change_just_committed_refuses(file
     }
     begin = db_util.begin
 
-    def someone_else_commits_then_begin(connection):
+    def someone_else_commits_then_begin(connection):  # write_transaction's first step
         with db.engine.begin() as other:  # another request's connection
             assert other.execute(text(statements[change]), ids).rowcount == 1
         begin(connection)

@@ -273,7 +273,7 @@ class _Request:
     def _tap(self, user, data: dict, connection):
         from flask import current_app
 
-        from cadre.db_util import NeedsOrmSession, begin
+        from cadre.db_util import NeedsOrmSession, write_transaction
         from cadre.signin import services, views
 
         form = self._form()
@@ -289,18 +289,15 @@ class _Request:
         device_id, self.device_cookie = self._device()
         ip = self.environ.get("REMOTE_ADDR")
         try:
-            begin(connection)
-            outcome = services.sign_in_within_write(
-                ticket[0], user.trainee_id, device_id=device_id, ip=ip, actor_id=user.id
-            )
-            if outcome.kind not in (services.SIGNED_IN, services.ALREADY):
-                raise Delegate
-            connection.commit()
+            with write_transaction(connection):
+                outcome = services.sign_in_within_write(
+                    ticket[0], user.trainee_id, device_id=device_id, ip=ip, actor_id=user.id
+                )
+                if outcome.kind not in (services.SIGNED_IN, services.ALREADY):
+                    raise Delegate  # rolled back: the view words it, from scratch
         except (Delegate, NeedsOrmSession, services.ServiceError):
-            connection.rollback()  # a refusal or a suspected proxy: the view words it, from scratch
-            raise Delegate from None
+            raise Delegate from None  # a refusal or a suspected proxy, rolled back
         except Exception:
-            connection.rollback()
             current_app.logger.warning("lean sign-in write failed; the view answers", exc_info=True)
             raise Delegate from None
         return self._result(user, outcome)
