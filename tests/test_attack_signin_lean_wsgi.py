@@ -31,7 +31,7 @@ from cadre.rules.signin_tokens import new_device_cookie
 from cadre.signin import views as signin_views
 from tests.factories import PASSWORD, login, make_cohort, make_session, make_trainee_user, make_user
 from tests.test_signin_flow import ticket_of, token_for
-from tests.test_signin_lean_wsgi import normalized
+from tests.test_signin_lean_wsgi import headers_of, normalized
 
 FORM = "application/x-www-form-urlencoded"
 NAME = "陈思远"  # twins look alike on the page: the same name
@@ -144,7 +144,9 @@ def page_of(response) -> str:
 def assert_same_answer(view, lean) -> None:
     """The same status and page; a failure shows the lines that differ."""
     diff = "\n".join(
-        difflib.unified_diff(page_of(view).splitlines(), page_of(lean).splitlines(), "view", "lean", lineterm="", n=1)
+        difflib.unified_diff(
+            page_of(view).splitlines(), page_of(lean).splitlines(), "view", "lean", lineterm="", n=1
+        )
     )
     assert (lean.status_code, diff) == (view.status_code, "")
 
@@ -178,7 +180,9 @@ def test_a_forged_or_stale_session_cookie_signs_nobody_in(app, cohort, live, mon
         value = _signed_with("dev-only-change-me", session_data(theirs))
     elif forgery == "payload_of_another_user":
         # The victim's payload grafted onto my cookie's timestamp and signature.
-        value = theirs.get_cookie("session").value.rsplit(".", 2)[0] + "." + ".".join(cookie.rsplit(".", 2)[1:])
+        value = (
+            theirs.get_cookie("session").value.rsplit(".", 2)[0] + "." + ".".join(cookie.rsplit(".", 2)[1:])
+        )
     else:
         value = cookie
         monkeypatch.setitem(app.config, "PERMANENT_SESSION_LIFETIME", timedelta(seconds=-1))
@@ -225,7 +229,9 @@ def test_a_ticket_that_is_not_this_trainees_sign_in_is_refused_as_the_view_refus
     app, cohort, live, monkeypatch, case
 ):
     def tap(phone, user):
-        return phone.post(f"/s/{token_for(live)}", data={"ticket": _hostile_ticket(app, case, user, live, cohort)})
+        return phone.post(
+            f"/s/{token_for(live)}", data={"ticket": _hostile_ticket(app, case, user, live, cohort)}
+        )
 
     (view, _), (lean, lean_calls) = both_paths(app, monkeypatch, twins(cohort), tap)
     assert view.status_code == 400
@@ -234,7 +240,9 @@ def test_a_ticket_that_is_not_this_trainees_sign_in_is_refused_as_the_view_refus
     assert records() == [] and events() == [] and events("attendance.signed_out") == []
 
 
-def test_the_ticket_not_the_qr_in_the_address_says_which_session_as_in_the_view(app, cohort, live, monkeypatch):
+def test_the_ticket_not_the_qr_in_the_address_says_which_session_as_in_the_view(
+    app, cohort, live, monkeypatch
+):
     """A ticket of session Y posted to the address of session X's QR signs in to Y, in both paths."""
     other = make_session(cohort, starts_at=utcnow() - timedelta(minutes=3), title="另一讲座")
 
@@ -270,7 +278,9 @@ def test_an_expired_ticket_is_refused_as_the_view_refuses_it(app, cohort, live, 
 @pytest.mark.parametrize(
     "case", ["withdrawn", "archived", "cancelled", "not_open_yet", "closed", "not_enrolled", "marked_absent"]
 )
-def test_a_refused_sign_in_gets_the_views_status_and_message_and_writes_nothing(app, cohort, monkeypatch, case):
+def test_a_refused_sign_in_gets_the_views_status_and_message_and_writes_nothing(
+    app, cohort, monkeypatch, case
+):
     starts = {
         "not_open_yet": utcnow() + timedelta(hours=2),
         "closed": utcnow() - timedelta(hours=3),
@@ -311,6 +321,20 @@ def test_a_refused_sign_in_gets_the_views_status_and_message_and_writes_nothing(
     assert events() == [] and suspects() == []
 
 
+def test_the_qr_of_a_deleted_session_is_the_views_not_found(app, cohort, monkeypatch):
+    session = make_session(cohort, starts_at=utcnow() - timedelta(minutes=5))
+    token = token_for(session)  # still on the projector's screen, or in a photo of it
+    db.session.delete(session)
+    db.session.commit()
+
+    (view, _), (lean, lean_calls) = both_paths(
+        app, monkeypatch, twins(cohort), lambda p, u: p.get(f"/s/{token}")
+    )
+    assert view.status_code == 404 and "找不到这次课程" in view.get_data(as_text=True)
+    assert_same_answer(view, lean)
+    assert lean_calls == ["GET"]
+
+
 # --------------------------------------------------------------------------- session protection
 
 
@@ -327,7 +351,7 @@ def test_a_refused_sign_in_gets_the_views_status_and_message_and_writes_nothing(
 def test_a_cookie_moved_to_another_browser_or_address_is_what_flask_login_says(
     app, cohort, live, monkeypatch, mode, moved
 ):
-    """"basic": still logged in but no longer fresh; "strong": logged out. Either way as the view says."""
+    """Session protection "basic": logged in, no longer fresh; "strong": logged out. As the view says."""
     monkeypatch.setitem(app.config, "SESSION_PROTECTION", mode)
     after: list[dict] = []
 
@@ -395,7 +419,9 @@ class TestWithCsrf:
         assert len(records(live)) == 2
 
     @pytest.mark.parametrize("first", ["genuine", "junk"])
-    def test_a_csrf_token_given_twice_is_read_as_werkzeug_reads_it(self, app, cohort, live, monkeypatch, first):
+    def test_a_csrf_token_given_twice_is_read_as_werkzeug_reads_it(
+        self, app, cohort, live, monkeypatch, first
+    ):
         def tap(phone, user):
             token, ticket, csrf = self.opened_with_csrf(phone, live)
             pair = [csrf, "junk." + csrf[5:]] if first == "genuine" else ["junk." + csrf[5:], csrf]
@@ -407,7 +433,9 @@ class TestWithCsrf:
         assert_same_answer(view, lean)
         assert len(records(live)) == (2 if first == "genuine" else 0)
 
-    def test_a_csrf_token_in_the_header_is_accepted_as_flask_wtf_accepts_it(self, app, cohort, live, monkeypatch):
+    def test_a_csrf_token_in_the_header_is_accepted_as_flask_wtf_accepts_it(
+        self, app, cohort, live, monkeypatch
+    ):
         def tap(phone, user):
             token, ticket, csrf = self.opened_with_csrf(phone, live)
             return phone.post(f"/s/{token}", data={"ticket": ticket}, headers={"X-CSRFToken": csrf})
@@ -420,13 +448,56 @@ class TestWithCsrf:
 
     def test_my_csrf_token_with_someone_elses_cookie_is_refused(self, app, cohort, live):
         """An attacker's own (valid) CSRF token and ticket, posted with a victim's session cookie."""
-        attacker, victim = csrf_phone(app, make_trainee_user(cohort)), csrf_phone(app, make_trainee_user(cohort))
+        attacker, victim = (
+            csrf_phone(app, make_trainee_user(cohort)),
+            csrf_phone(app, make_trainee_user(cohort)),
+        )
         _token, _ticket, csrf = self.opened_with_csrf(attacker, live)
         token, ticket, _csrf = self.opened_with_csrf(victim, live)
         with flask_calls(app) as calls:
             refused = victim.post(f"/s/{token}", data={"csrf_token": csrf, "ticket": ticket})
         assert refused.status_code == 400 and calls == ["POST"]
         assert records(live) == [] and events() == []
+
+    @pytest.mark.parametrize(
+        ("host", "referrer"),
+        [
+            ("localhost", "https://localhost/s/x"),
+            ("localhost", None),
+            ("localhost", "https://evil.example/s/x"),
+            ("localhost", "http://localhost/s/x"),  # the same site over plain HTTP
+            ("localhost", "https://localhost.evil.example/"),
+            ("localhost", "https://localhost@evil.example/"),
+            ("localhost", "https://evil.example@localhost/"),
+            ("localhost", "https://LOCALHOST/"),
+            ("localhost", "https://localhost:443/"),
+            ("localhost", "https://localhost:8443/"),
+            ("localhost", "//localhost/"),
+            ("localhost:443", "https://localhost/"),
+            ("localhost:8443", "https://localhost:8443/"),
+            ("localhost:8443", "https://localhost/"),
+        ],
+    )
+    def test_over_https_the_referrer_is_judged_as_csrfprotect_judges_it(
+        self, app, cohort, live, monkeypatch, host, referrer
+    ):
+        """Over HTTPS CSRFProtect also wants a referrer of this very host: the lean check must agree."""
+
+        def tap(phone, user):
+            token, ticket, csrf = self.opened_with_csrf(phone, live)
+            return phone.post(
+                f"/s/{token}",
+                data={"csrf_token": csrf, "ticket": ticket},
+                base_url=f"https://{host}",  # the Host header
+                headers={"Referer": referrer} if referrer else {},
+            )
+
+        (view, _), (lean, lean_calls) = both_paths(app, monkeypatch, twins(cohort), tap, phone=csrf_phone)
+        assert view.status_code in (200, 400)
+        assert_same_answer(view, lean)
+        assert len(records(live)) == (2 if view.status_code == 200 else 0)
+        if view.status_code == 400:
+            assert lean_calls == ["POST"]  # refused by CSRFProtect itself
 
 
 # --------------------------------------------------------------------------- odd bodies and fields
@@ -533,31 +604,34 @@ def test_a_non_ascii_qr_address_is_refused_as_the_view_refuses_it(app, cohort, l
 
 
 def test_a_nul_in_the_qr_address_is_refused_as_the_view_refuses_it(app, cohort, live, monkeypatch):
-    """The view refuses a NUL anywhere in the URL's values (refuse_nul_characters) before the tap."""
+    """The view refuses a NUL in any of the URL's values (refuse_nul_characters) before the tap.
+
+    The tap's genuine ticket is posted to an address whose token holds a NUL.
+    """
 
     def tap(phone, user):
         _token, ticket = opened(phone, live)
         return phone.post("/s/x%00y", data={"ticket": ticket})
 
-    (view, _), (lean, _) = both_paths(app, monkeypatch, twins(cohort), tap)
+    (view, _), (lean, lean_calls) = both_paths(app, monkeypatch, twins(cohort), tap)
     assert view.status_code == 400 and "无效字符" in view.get_data(as_text=True)
+    assert (lean.status_code, lean_calls, records(), events()) == (400, ["POST"], [], [])
     assert_same_answer(view, lean)
-    assert records() == [] and events() == []
 
 
 def test_a_nul_in_the_query_string_is_refused_as_the_view_refuses_it(app, cohort, live, monkeypatch):
-    """The same hook refuses a NUL in the query string; the page's ticket and token are genuine."""
+    """The same hook refuses a NUL in the query string, of the page and of the tap alike."""
 
     def scan_with_nul(phone, user):
-        token = token_for(live)
-        _token, ticket = opened(phone, live)
+        token, ticket = opened(phone, live)
         return phone.get(f"/s/{token}?from=%00"), phone.post(f"/s/{token}?from=%00", data={"ticket": ticket})
 
     (view, _), (lean, _) = both_paths(app, monkeypatch, twins(cohort), scan_with_nul)
+    assert [r.status_code for r in view] == [400, 400]
+    assert "无效字符" in view[1].get_data(as_text=True)
+    assert ([r.status_code for r in lean], records(), events()) == ([400, 400], [], [])
     for view_answer, lean_answer in zip(view, lean, strict=True):
-        assert view_answer.status_code == 400 and "无效字符" in view_answer.get_data(as_text=True)
         assert_same_answer(view_answer, lean_answer)
-    assert records() == [] and events() == []
 
 
 def test_head_and_put_are_the_views_and_sign_nobody_in(app, client, cohort, live):
@@ -577,7 +651,9 @@ def test_head_and_put_are_the_views_and_sign_nobody_in(app, client, cohort, live
 # --------------------------------------------------------------------------- phones
 
 
-def test_a_second_trainee_on_the_same_phone_is_refused_and_listed_once_whichever_path(app, cohort, live, monkeypatch):
+def test_a_second_trainee_on_the_same_phone_is_refused_and_listed_once_whichever_path(
+    app, cohort, live, monkeypatch
+):
     owners = twins(cohort)
     borrowers = twins(cohort)
     cookies = [new_device_cookie(app.config["SECRET_KEY"])[1] for _ in range(2)]
@@ -770,6 +846,7 @@ def test_the_lean_pages_are_the_views_in_either_language(app, cohort, monkeypatc
     (view, _), (lean, lean_calls) = both_paths(app, monkeypatch, twins(cohort), act)
     assert view.status_code == 200
     assert_same_answer(view, lean)
+    assert headers_of(lean) == headers_of(view)
     assert lean_calls == []
     body = lean.get_data(as_text=True)
     expected = {
@@ -816,6 +893,9 @@ def test_a_double_tap_on_one_phone_at_once_leaves_one_record_and_one_audit_event
     assert sum("签到成功" in b for b in bodies) == 1 and sum("无需重复签到" in b for b in bodies) == 1
     assert calls == []  # both answered by the lean path
     assert len(committed_records(session_id)) == 1
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "attendance.signed_in")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "attendance.signed_in")
+        )
+        == 1
+    )

@@ -86,14 +86,22 @@ class LeanSignIn:
 
     def serializer(self, kind: str) -> URLSafeTimedSerializer:
         """The session cookie's signer (Flask's own) or the CSRF token's (Flask-WTF's)."""
-        known = self._serializers.get(kind)
+        config = self.app.config
+        # Keyed on the keys too: a key changed at run time is used at once, as Flask does.
+        keys = (
+            kind,
+            config["SECRET_KEY"],
+            config.get("WTF_CSRF_SECRET_KEY"),
+            config.get("SECRET_KEY_FALLBACKS"),
+        )
+        known = self._serializers.get(keys)
         if known is None:
             if kind == "session":
                 known = self.app.session_interface.get_signing_serializer(self.app)
             else:
-                secret = self.app.config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
+                secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
                 known = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
-            self._serializers[kind] = known
+            self._serializers[keys] = known
         return known
 
 
@@ -101,10 +109,10 @@ def _small_form_body(environ) -> bytes | None:
     """The body of a small urlencoded POST, read whole; None for anything else (the view reads it)."""
     if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != _FORM_TYPE:
         return None
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or "")
-    except ValueError:
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if not declared.isascii() or not declared.isdigit():  # as Werkzeug reads it ("+5", "1_0": not a length)
         return None
+    length = int(declared)
     if not 0 < length <= _MAX_BODY:
         return None
     body = environ["wsgi.input"].read(length)
@@ -242,8 +250,10 @@ class _Request:
         from cadre.signin import views
 
         token = self.environ["PATH_INFO"][3:]
-        if not token or not token.isascii() or "/" in token:
-            raise Delegate
+        if not token or not token.isascii() or "/" in token or "\x00" in token:
+            raise Delegate  # the view's answer (refuse_nul_characters: a 400)
+        if self.environ.get("QUERY_STRING"):
+            raise Delegate  # a QR address has none: whatever it says is the view's to judge
         data = self._session()
         g.session_lang = data.get("lang")  # the page's language (factory.select_locale)
         if self.environ["REQUEST_METHOD"] == "POST":
