@@ -2,8 +2,7 @@
 
 A GET that returns a tiny page and a POST that inserts one row, on the same
 database and connection settings as Cadre (SQLite: WAL, busy timeout, BEGIN
-IMMEDIATE for the write, the threads of a process taking turns on a lock before
-it as Cadre's sign-in does), served by the same gunicorn command. No login,
+IMMEDIATE for the write), served by the same gunicorn command. No login,
 templates, CSRF, sessions or audit.
 """
 
@@ -11,8 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,8 +38,6 @@ configure_sqlite(engine)
 metadata.create_all(engine, checkfirst=True)
 
 app = Flask(__name__)
-# cadre.db_util.write_transaction's turn-taking, so that the floor does not lose time Cadre does not.
-writer = threading.Lock() if url.startswith("sqlite") else nullcontext()
 
 
 @app.get("/s/<token>")
@@ -54,7 +49,7 @@ def page(token: str):
 def insert(token: str):
     who = request.form.get("who", "")
     try:
-        with writer, engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
             conn.execute(rows.insert().values(who=who, at=datetime.now(UTC).replace(tzinfo=None)))
     except IntegrityError:
         return "again", 200

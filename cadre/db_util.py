@@ -3,10 +3,9 @@ statements run straight on the driver (Prepared), optionally on a connection of 
 
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -46,24 +45,21 @@ def direct_connection(engine: Engine) -> Iterator[object]:
         raw.close()
 
 
-# SQLite has one writer. Waiting for it, SQLite's busy handler sleeps 1, 2, 5, 10 ms ...
-# between tries, many times longer than a sign-in holds the lock; the threads of one
-# process take turns on this lock first, so only other processes meet the busy handler.
-_sqlite_writer = threading.Lock()
-
-
 @contextmanager
 def write_transaction(connection) -> Iterator[None]:
-    """BEGIN (IMMEDIATE on SQLite) ... COMMIT on a direct_connection(); ROLLBACK if the block raises."""
-    sqlite = _is_sqlite(connection)
-    with _sqlite_writer if sqlite else nullcontext():
-        begin(connection)
-        try:
-            yield
-            connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
+    """BEGIN (IMMEDIATE on SQLite) ... COMMIT on a direct_connection(); ROLLBACK if the block raises.
+
+    (Threads of one process taking turns on a lock before BEGIN IMMEDIATE was tried: it
+    lined a process's writers up behind one sleeping in SQLite's busy handler for another
+    process's lock, and a class signed in more slowly.)
+    """
+    begin(connection)
+    try:
+        yield
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
 
 
 def begin(connection) -> None:
