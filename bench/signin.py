@@ -116,6 +116,22 @@ def gunicorn(app_spec: str, env: dict, port: int, args, log: Path) -> subprocess
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
+def process_cpu(root_pid: int) -> float:
+    """CPU seconds used so far by a process and its children (gunicorn's master and workers)."""
+    total, pending = 0.0, [root_pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        pending += [int(child) for child in children]
+    return total
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -250,7 +266,9 @@ def measure_cadre(args, work: Path, database_url: str) -> tuple[dict, int]:
             ok = status == 200 and "签到成功" in body or "迟到，签到时间" in body
             return [t1, t2], ok, f"POST {status}"
 
+        server_cpu = process_cpu(server.pid)
         result = drive(clients, one, args.concurrency)
+        result["server_cpu_ms"] = (process_cpu(server.pid) - server_cpu) * 1000 / len(clients)
         stop_refresh.set()
     finally:
         stop(server)
@@ -314,7 +332,10 @@ def measure_floor(args, work: Path, database_url: str, cookies: list) -> dict:
             t2, status, body = timed(client, f"/s/{token}", fields)
             return [t1, t2], status == 200 and body == "ok", f"POST {status} {body[:40]}"
 
-        return drive(clients, one, args.concurrency)
+        server_cpu = process_cpu(server.pid)
+        result = drive(clients, one, args.concurrency)
+        result["server_cpu_ms"] = (process_cpu(server.pid) - server_cpu) * 1000 / len(clients)
+        return result
     finally:
         stop(server)
 
@@ -344,7 +365,7 @@ def report(name: str, r: dict) -> None:
         f"  {name:<6} {r['n']} sign-ins in {r['seconds']:.2f} s: {r['per_second']:.1f}/s, "
         f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms (GET {r['get_p99_ms']:.0f}, "
         f"POST {r['post_p99_ms']:.0f}), errors {r['errors']}{extra}; "
-        f"client CPU {r['client_cpu_ms']:.2f} ms per sign-in"
+        f"CPU per sign-in: server {r['server_cpu_ms']:.2f} ms, clients {r['client_cpu_ms']:.2f} ms"
     )
     for example in r["examples"]:
         print(f"         e.g. {example}")
