@@ -273,6 +273,17 @@ def test_a_fault_in_the_lean_path_costs_the_trainee_nothing(client, cohort, live
     assert len(records(live)) == 1
 
 
+def test_old_secret_keys_kept_for_cookies_do_not_send_every_tap_to_the_view(
+    app, client, cohort, live, monkeypatch
+):
+    # Flask 3.1's SECRET_KEY_FALLBACKS is a list: the lean path still answers, with the same signer.
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", ["an-old-secret"])
+    login(client, make_trainee_user(cohort).username)
+    with view_calls(app) as calls:
+        _page, result = open_and_tap(client, live)
+    assert calls == [] and "签到成功" in result.get_data(as_text=True)
+
+
 def test_a_body_that_is_not_the_small_form_is_the_views(client, cohort, live):
     login(client, make_trainee_user(cohort).username)
     token = token_for(live)

@@ -88,12 +88,8 @@ class LeanSignIn:
         """The session cookie's signer (Flask's own) or the CSRF token's (Flask-WTF's)."""
         config = self.app.config
         # Keyed on the keys too: a key changed at run time is used at once, as Flask does.
-        keys = (
-            kind,
-            config["SECRET_KEY"],
-            config.get("WTF_CSRF_SECRET_KEY"),
-            config.get("SECRET_KEY_FALLBACKS"),
-        )
+        fallbacks = tuple(config.get("SECRET_KEY_FALLBACKS") or ())  # a list in the config: not hashable
+        keys = (kind, config["SECRET_KEY"], config.get("WTF_CSRF_SECRET_KEY"), fallbacks)
         known = self._serializers.get(keys)
         if known is None:
             if kind == "session":
