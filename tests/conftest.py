@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ from sqlalchemy import event, text
 from cadre import create_app
 from cadre.extensions import db, limiter
 from cadre.models import Role
+from cadre.models.types import utcnow
 from config import TestConfig
-from tests.factories import login, make_trainee_user, make_user
+from tests.factories import login, make_cohort, make_session, make_trainee_user, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,13 +169,29 @@ def count_queries():
     return counting
 
 
+# ---------------------------------------------------------------- the sign-in tests' class
+
+
+@pytest.fixture
+def cohort(app):
+    """A class with its 班主任 `teacher` (a test file may define its own)."""
+    return make_cohort(organizers=[make_user(Role.ORGANIZER, username="teacher")])
+
+
+@pytest.fixture
+def live(cohort):
+    """A session of `cohort` that started five minutes ago (sign-in open, not late)."""
+    return make_session(cohort, starts_at=utcnow() - timedelta(minutes=5), title="基层治理专题讲座")
+
+
 # ---------------------------------------------------------------- a database that threads share
 
 
-def _threaded_app(database_url: str, tmp_path: Path):
+def _threaded_app(database_url: str, tmp_path: Path, trusted_proxies: int = 0):
     class SharedDatabaseConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
+        TRUSTED_PROXIES = trusted_proxies
 
     app = create_app(SharedDatabaseConfig)
     app.test_client_class = FreshContextClient
@@ -194,6 +212,11 @@ def _in_fresh_schema(app) -> Iterator:
             limiter.reset()
 
 
+def _shared_url(tmp_path: Path) -> str:
+    url = TestConfig.SQLALCHEMY_DATABASE_URI
+    return f"sqlite:///{tmp_path / 'cadre.sqlite3'}" if url.startswith("sqlite") else url
+
+
 @pytest.fixture
 def file_app(tmp_path):
     """An app whose requests in real threads each get their own connection, in its app context.
@@ -202,10 +225,14 @@ def file_app(tmp_path):
     PostgreSQL database of TEST_DATABASE_URL. In-memory SQLite has one connection,
     which serialises every request and so hides races. Tables are emptied afterwards.
     """
-    url = TestConfig.SQLALCHEMY_DATABASE_URI
-    if url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'cadre.sqlite3'}"
-    with _in_fresh_schema(_threaded_app(url, tmp_path)) as app:
+    with _in_fresh_schema(_threaded_app(_shared_url(tmp_path), tmp_path)) as app:
+        yield app
+
+
+@pytest.fixture
+def proxied_app(tmp_path):
+    """`file_app` behind one trusted proxy (TRUSTED_PROXIES=1: ProxyFix wraps the app)."""
+    with _in_fresh_schema(_threaded_app(_shared_url(tmp_path), tmp_path, trusted_proxies=1)) as app:
         yield app
 
 

@@ -16,19 +16,14 @@ from datetime import timedelta
 import pytest
 
 from cadre.extensions import db
-from cadre.models import AttendanceRecord, Role
+from cadre.models import AttendanceRecord
 from cadre.models.types import utcnow
 from cadre.rules.signin_tokens import make_code, verify_code
-from tests.factories import login, make_cohort, make_session, make_trainee_user, make_user
+from tests.factories import login, make_session, make_trainee_user
 
 KEY = "test-secret"
 ACCEPTED_CODES_PER_GUESS = 6  # 3 windows × ("in", "out")
 MAX_DAILY_HIT_CHANCE = 1e-3
-
-
-@pytest.fixture
-def cohort(app):
-    return make_cohort(organizers=[make_user(Role.ORGANIZER, username="teacher")])
 
 
 @pytest.fixture

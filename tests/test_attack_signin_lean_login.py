@@ -25,16 +25,6 @@ from tests.test_signin_flow import scan_and_tap, ticket_of, token_for
 fast_password_hashing = auth_support.fast_password_hashing  # autouse here
 
 
-@pytest.fixture
-def cohort(app):
-    return make_cohort(organizers=[make_user(Role.ORGANIZER, username="teacher")])
-
-
-@pytest.fixture
-def live(cohort):
-    return make_session(cohort, starts_at=utcnow() - timedelta(minutes=5), title="基层治理专题讲座")
-
-
 def records(session=None) -> list[AttendanceRecord]:
     query = select(AttendanceRecord)
     if session is not None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import io
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
@@ -31,52 +30,13 @@ from cadre.rules.signin_tokens import new_device_cookie
 from cadre.signin import views as signin_views
 from tests.factories import PASSWORD, login, make_cohort, make_session, make_trainee_user, make_user
 from tests.test_signin_flow import ticket_of, token_for
-from tests.test_signin_lean_wsgi import headers_of, normalized
+from tests.test_signin_lean_wsgi import headers_of, normalized, view_calls
 
 FORM = "application/x-www-form-urlencoded"
 NAME = "陈思远"  # twins look alike on the page: the same name
 
 
-@pytest.fixture
-def cohort(app):
-    return make_cohort(organizers=[make_user(Role.ORGANIZER, username="teacher")])
-
-
-@pytest.fixture
-def live(cohort):
-    return make_session(cohort, starts_at=utcnow() - timedelta(minutes=5), title="基层治理专题讲座")
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _lean_of(app):
-    """The LeanSignIn middleware, also when ProxyFix wraps it."""
-    from cadre.signin.views_lean import LeanSignIn
-
-    layer = app.wsgi_app
-    while not isinstance(layer, LeanSignIn):
-        layer = layer.app
-    return layer
-
-
-@contextmanager
-def flask_calls(app):
-    """The /s/ requests Flask answered (its hooks or the view); the lean path answered the others."""
-    lean = _lean_of(app)
-    flask_app = lean.wsgi_app
-    calls: list[str] = []
-
-    def recorder(environ, start_response):
-        if environ["PATH_INFO"].startswith("/s/"):
-            calls.append(environ["REQUEST_METHOD"])
-        return flask_app(environ, start_response)
-
-    lean.wsgi_app = recorder
-    try:
-        yield calls
-    finally:
-        lean.wsgi_app = flask_app
 
 
 def records(session=None) -> list[AttendanceRecord]:
@@ -116,6 +76,16 @@ def opened(phone, session) -> tuple[str, str]:
     return token, ticket_of(page)
 
 
+def tap_in(session):
+    """The act of `both_paths`: scan the QR of `session`, tap once."""
+
+    def tap(phone, user):
+        token, ticket = opened(phone, session)
+        return phone.post(f"/s/{token}", data={"ticket": ticket})
+
+    return tap
+
+
 def twins(cohort, n: int = 2):
     return [make_trainee_user(cohort, name=NAME) for _ in range(n)]
 
@@ -129,7 +99,7 @@ def both_paths(app, monkeypatch, users, act, *, phone=phone_of):
     for lean, user in zip((False, True), users, strict=True):
         monkeypatch.setitem(app.config, "SIGNIN_LEAN_PATH", lean)
         device = phone(app, user)
-        with flask_calls(app) as calls:
+        with view_calls(app) as calls:
             response = act(device, user)
         answers.append((response, list(calls)))
     monkeypatch.setitem(app.config, "SIGNIN_LEAN_PATH", True)
@@ -190,7 +160,7 @@ def test_a_forged_or_stale_session_cookie_signs_nobody_in(app, cohort, live, mon
     thief.set_cookie("session", value)
     token = token_for(live)
     ticket = ticket_for(app, victim.id if forgery != "past_its_lifetime" else me.id, live.id)
-    with flask_calls(app) as calls:
+    with view_calls(app) as calls:
         assert asked_to_log_in(thief.get(f"/s/{token}"))
         assert asked_to_log_in(thief.post(f"/s/{token}", data={"ticket": ticket}))
     assert calls == ["GET", "POST"]  # the view decided: not logged in
@@ -309,9 +279,7 @@ def test_a_refused_sign_in_gets_the_views_status_and_message_and_writes_nothing(
     db.session.commit()
     before = {(r.trainee_id, r.status, r.signed_in_at) for r in records(session)}
 
-    def tap(phone, user):
-        token, ticket = opened(phone, session)
-        return phone.post(f"/s/{token}", data={"ticket": ticket})
+    tap = tap_in(session)
 
     (view, _), (lean, lean_calls) = both_paths(app, monkeypatch, users, tap)
     assert view.status_code in (400, 404), view.get_data(as_text=True)
@@ -454,7 +422,7 @@ class TestWithCsrf:
         )
         _token, _ticket, csrf = self.opened_with_csrf(attacker, live)
         token, ticket, _csrf = self.opened_with_csrf(victim, live)
-        with flask_calls(app) as calls:
+        with view_calls(app) as calls:
             refused = victim.post(f"/s/{token}", data={"csrf_token": csrf, "ticket": ticket})
         assert refused.status_code == 400 and calls == ["POST"]
         assert records(live) == [] and events() == []
@@ -638,7 +606,7 @@ def test_head_and_put_are_the_views_and_sign_nobody_in(app, client, cohort, live
     user = make_trainee_user(cohort)
     login(client, user.username)
     token, ticket = opened(client, live)
-    with flask_calls(app) as calls:
+    with view_calls(app) as calls:
         head = client.head(f"/s/{token}")
         put = client.put(f"/s/{token}", data={"ticket": ticket})
         lowercase = client.open(f"/s/{token}", method="put", data={"ticket": ticket})
@@ -669,9 +637,7 @@ def test_a_second_trainee_on_the_same_phone_is_refused_and_listed_once_whichever
         phone.set_cookie("cadre_device", next(borrowed))
         return phone
 
-    def tap(phone, user):
-        token, ticket = opened(phone, live)
-        return phone.post(f"/s/{token}", data={"ticket": ticket})
+    tap = tap_in(live)
 
     (view, _), (lean, lean_calls) = both_paths(app, monkeypatch, borrowers, tap, phone=on_the_owners_phone)
     assert view.status_code == 409
@@ -695,7 +661,7 @@ def test_a_device_cookie_naming_another_phone_without_its_signature_is_a_new_pho
     login(client, other.username)
     client.set_cookie("cadre_device", f"{owners_device}.{'A' * 43}")
     token, ticket = opened(client, live)
-    with flask_calls(app) as calls:
+    with view_calls(app) as calls:
         result = client.post(f"/s/{token}", data={"ticket": ticket})
     assert calls == [] and result.status_code == 200 and "签到成功" in result.get_data(as_text=True)
     replaced = client.get_cookie("cadre_device").value
@@ -713,7 +679,7 @@ def test_each_tap_counts_once_whichever_path_answers_it(app, cohort, live, monke
     user = make_trainee_user(cohort)
     phone = phone_of(app, user)
     token, ticket = opened(phone, live)
-    with flask_calls(app) as calls:
+    with view_calls(app) as calls:
         statuses = [
             # 1: counted by the lean path, refused by the view (a stale ticket).
             phone.post(f"/s/{token}", data={"ticket": "stale"}).status_code,
@@ -757,9 +723,7 @@ def test_the_audit_event_names_the_trainee_and_the_connecting_address_not_a_clai
     """Without a trusted proxy, X-Forwarded-For is the phone's claim: the event keeps REMOTE_ADDR."""
     where = {"REMOTE_ADDR": "198.51.100.23", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
 
-    def tap(phone, user):
-        token, ticket = opened(phone, live)
-        return phone.post(f"/s/{token}", data={"ticket": ticket})
+    tap = tap_in(live)
 
     users = twins(cohort)
     (view, _), (lean, lean_calls) = both_paths(
@@ -771,40 +735,12 @@ def test_the_audit_event_names_the_trainee_and_the_connecting_address_not_a_clai
     assert [by_actor[u.id].ip for u in users] == ["198.51.100.23", "198.51.100.23"]
 
 
-@pytest.fixture
-def proxied_app(tmp_path):
-    """The app behind one trusted proxy (TRUSTED_PROXIES=1: ProxyFix outside the lean path)."""
-    from cadre import create_app
-    from cadre.extensions import limiter
-    from config import TestConfig
-    from tests.conftest import FreshContextClient, reset_schema, wipe_tables
-
-    class BehindProxy(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'cadre.sqlite3'}"
-        TRUSTED_PROXIES = 1
-
-    app = create_app(BehindProxy)
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        reset_schema()
-        try:
-            yield app
-        finally:
-            db.session.rollback()
-            db.session.remove()
-            wipe_tables()
-            db.engine.dispose()
-            limiter.reset()
-
-
 def test_behind_the_trusted_proxy_the_audit_event_names_the_phones_address(proxied_app, monkeypatch):
     cohort = make_cohort()
     live = make_session(cohort, starts_at=utcnow() - timedelta(minutes=5))
     where = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}  # nginx, the phone
 
-    def tap(phone, user):
-        token, ticket = opened(phone, live)
-        return phone.post(f"/s/{token}", data={"ticket": ticket})
+    tap = tap_in(live)
 
     users = twins(cohort)
     (view, _), (lean, lean_calls) = both_paths(
@@ -886,7 +822,7 @@ def test_a_double_tap_on_one_phone_at_once_leaves_one_record_and_one_audit_event
 
         return post
 
-    with flask_calls(file_app) as calls:
+    with view_calls(file_app) as calls:
         outcomes = run_together(file_app, [tap(first), tap(second)], hold_first_write=True)
     assert [status for status, _ in outcomes] == [200, 200], outcomes
     bodies = [body for _, body in outcomes]

@@ -21,11 +21,6 @@ EVIL = '<img src=x onerror="alert(1)">'
 
 
 @pytest.fixture
-def cohort(app):
-    return make_cohort(organizers=[make_user(Role.ORGANIZER, username="teacher")])
-
-
-@pytest.fixture
 def live(cohort):
     return make_session(cohort, starts_at=utcnow() - timedelta(minutes=5))
 

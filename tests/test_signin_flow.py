@@ -9,23 +9,12 @@ import pytest
 
 from cadre.enums import AttendanceStatus, EnrollmentStatus, SignInMethod
 from cadre.extensions import db
-from cadre.models import AttendanceRecord, AuditEvent, Enrollment, Role, SuspectedProxySignIn
+from cadre.models import AttendanceRecord, AuditEvent, Enrollment, SuspectedProxySignIn
 from cadre.models.types import utcnow
 from cadre.rules.signin_tokens import make_code, make_token
-from tests.factories import login, make_cohort, make_session, make_trainee_user, make_user
+from tests.factories import login, make_session, make_trainee_user
 
 KEY = "test-secret"
-
-
-@pytest.fixture
-def cohort(app):
-    return make_cohort(organizers=[make_user(Role.ORGANIZER, username="teacher")])
-
-
-@pytest.fixture
-def live(cohort):
-    """A session that started five minutes ago (sign-in open, not late)."""
-    return make_session(cohort, starts_at=utcnow() - timedelta(minutes=5), title="基层治理专题讲座")
 
 
 def token_for(session, *, at=None, purpose="in"):

@@ -10,24 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import delete, update
 
 from cadre.extensions import db
-from cadre.models import AuditEvent, LoginSession, Role, User
+from cadre.models import AuditEvent, LoginSession, User
 from cadre.models.types import utcnow
-from tests.factories import login, make_cohort, make_session, make_trainee_user, make_user
+from tests.factories import login, make_trainee_user
 from tests.test_signin_flow import records, scan_and_tap, ticket_of, token_for
-
-
-@pytest.fixture
-def cohort(app):
-    return make_cohort(organizers=[make_user(Role.ORGANIZER, username="teacher")])
-
-
-@pytest.fixture
-def live(cohort):
-    return make_session(cohort, starts_at=utcnow() - timedelta(minutes=5), title="基层治理专题讲座")
 
 
 def _asked_to_log_in(response) -> bool:

@@ -219,12 +219,6 @@ def _claim_device(
 SHARED_DEVICE = "shared_device"  # the phone signed in someone else for this session: refused
 NEW_DEVICE = "new_device"  # first sign-in from a phone new to a trainee who used another: allowed
 
-_PHONES_OF_TRAINEE = Prepared(
-    text(
-        "SELECT count(*), max(CASE WHEN device_id = :device THEN 1 ELSE 0 END) FROM signin_devices "
-        "WHERE trainee_id = :trainee AND session_id <> :session"
-    )
-)
 
 
 def _new_phone_of_known_trainee(session_id: int, trainee_id: int, device_id: str, history=None) -> bool:
@@ -279,6 +273,10 @@ def _phones_elsewhere(this_phone: bool = False):
         where.append(devices.c.device_id == bindparam("device"))
     name = "this_phone_elsewhere" if this_phone else "phones_elsewhere"
     return select(func.count()).select_from(devices).where(*where).scalar_subquery().label(name)
+
+
+# For a caller without a plan (sign-out): the same two counts as the plan reads.
+_PHONES_OF_TRAINEE = Prepared(select(_phones_elsewhere(), _phones_elsewhere(this_phone=True)))
 
 
 # The session, its cohort, the trainee's enrollment and record (and the trainee's phones
